@@ -1,0 +1,81 @@
+// Moves events from the embedded log into the store: read in order, form a batch by size or
+// age (whichever comes first), store it, then advance the log. A batch that cannot be stored
+// is retried with backoff; nothing new is read meanwhile, so a slow store makes the log grow
+// on disk rather than memory.
+import type { Metrics } from '../core/metrics.js';
+import type { EmbeddedLog } from '../queue/embedded-log.js';
+import type { QueuedEnvelope } from '../queue/envelope.js';
+import type { Store } from '../store/store.js';
+import { retryUntilDone } from './retry.js';
+import { storeBatch } from './store-batch.js';
+
+export interface EmbeddedConsumerOptions {
+  log: EmbeddedLog;
+  store: Store;
+  maxRows: number;
+  maxWaitMs: number;
+  metrics?: Metrics;
+  onError?: (err: unknown) => void;
+  /** Called after each batch is stored and committed. */
+  onBatch?: (rows: number) => void;
+}
+
+export const EMBEDDED_QUEUE_NAME = 'embedded';
+
+export class EmbeddedConsumer {
+  private readonly abort = new AbortController();
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly opts: EmbeddedConsumerOptions) {}
+
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    const { log, maxRows, maxWaitMs } = this.opts;
+    let batch: QueuedEnvelope[] = [];
+    let deadline = 0;
+    while (!this.abort.signal.aborted) {
+      const records = await log.read(maxRows - batch.length);
+      if (records.length > 0 && batch.length === 0) deadline = Date.now() + maxWaitMs;
+      batch.push(...records);
+      if (this.opts.metrics) this.opts.metrics.queueBacklog.set(log.backlog);
+      const full = batch.length >= maxRows;
+      if (batch.length > 0 && (full || Date.now() >= deadline)) {
+        await this.flush(batch);
+        batch = [];
+      } else {
+        await log.waitForData(batch.length > 0 ? deadline - Date.now() : 60_000, this.abort.signal);
+      }
+    }
+    // Clean shutdown: what was read is stored and committed before exiting.
+    if (batch.length > 0) await this.flush(batch, true);
+  }
+
+  private async flush(batch: QueuedEnvelope[], final = false): Promise<void> {
+    const { store, log, metrics } = this.opts;
+    // On the final flush, give the store a bounded chance rather than waiting forever.
+    const signal = final ? AbortSignal.timeout(10_000) : this.abort.signal;
+    try {
+      await retryUntilDone(() => storeBatch(store, batch, EMBEDDED_QUEUE_NAME, metrics), {
+        signal,
+        onError: (err) => {
+          metrics?.storeFailures.inc();
+          this.opts.onError?.(err);
+        },
+      });
+    } catch {
+      return; // Stopped while the store was failing: the events stay on the log for next time.
+    }
+    await log.commit(batch.at(-1)!.offset + 1);
+    metrics?.queueBacklog.set(log.backlog);
+    this.opts.onBatch?.(batch.length);
+  }
+
+  /** Stops reading, stores and commits the current batch, and resolves when done. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.running;
+  }
+}

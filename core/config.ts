@@ -1,0 +1,126 @@
+// Environment variables are the configuration. They are read and validated once,
+// at start-up, by this one schema; everything else receives typed values.
+// .env.example lists every variable with its default (test/unit/config.test.ts keeps them in sync).
+import path from 'node:path';
+import { z } from 'zod';
+import { AppError } from './errors.js';
+
+const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) =>
+  z.coerce
+    .number({ message: 'expected an integer' })
+    .int({ message: 'expected an integer' })
+    .min(min, { message: `expected at least ${min}` })
+    .max(max, { message: `expected at most ${max}` });
+
+/** Several secrets may be active at once while one is rotated: separate them with spaces. */
+const secretList = z
+  .string()
+  .transform((v) => v.split(/\s+/).filter(Boolean));
+
+const agentsJson = z
+  .string()
+  .transform((raw, ctx) => {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected JSON such as {"sales":["secret1","secret2"],"support":"secret3"}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.record(
+      z.string().regex(AGENT_NAME, { message: 'agent names are letters, digits, "_", "-" or "." (at most 64)' }),
+      z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (Array.isArray(v) ? v : [v])),
+    ),
+  );
+
+export const envSchema = z.object({
+  /** TCP port of the HTTP receiver. @default 3000 (0 picks a free port) */
+  PORT: int(0, 65535).default(3000),
+  /** Interface to listen on. @default 0.0.0.0 */
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Where the embedded queue, chDB data and run files live. @default ./data */
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** Secret(s) of the plain /webhook route (agent "default"); several, space-separated, during rotation. */
+  WEBHOOK_SECRET: secretList.optional(),
+  /** JSON object: agent name -> secret or list of secrets, for /webhook/:agent. */
+  WEBHOOK_AGENTS: agentsJson.optional(),
+  /** Refuse to start unless every route has a secret. @default false */
+  REQUIRE_SIGNATURE: bool.default(false),
+  /** Largest accepted body. @default 262144 */
+  MAX_BODY_BYTES: int(1024, 16 * 1024 * 1024).default(256 * 1024),
+  /** Reject events whose timestamp is older than this (0 = off). @default 0 */
+  MAX_EVENT_AGE_SECONDS: int(0, 10 * 365 * 24 * 3600).default(0),
+  /** Failed signature checks allowed per client address per minute before 429. @default 30 */
+  SIGNATURE_FAILURES_PER_MINUTE: int(1, 1_000_000).default(30),
+  /** Flush a batch into the store at this many rows. @default 20000 */
+  BATCH_MAX_ROWS: int(1, 1_000_000).default(20_000),
+  /** ...or when its oldest event has waited this long. @default 500 */
+  BATCH_MAX_WAIT_MS: int(1, 60_000).default(500),
+  /** Bearer token of the read-only query endpoint; generated into DATA_DIR when unset. */
+  QUERY_TOKEN: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
+  /** pino log level. @default info */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.output<typeof envSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** agent -> accepted secrets; an agent missing here is unknown unless the receiver is in unsigned mode. */
+  agentSecrets: ReadonlyMap<string, readonly string[]>;
+  /** No secret configured anywhere: every agent is accepted and stored as unsigned. */
+  unsignedMode: boolean;
+  maxBodyBytes: number;
+  maxEventAgeSeconds: number;
+  signatureFailuresPerMinute: number;
+  batchMaxRows: number;
+  batchMaxWaitMs: number;
+  queryToken: string | undefined;
+  logLevel: Env['LOG_LEVEL'];
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset", as in most .env tooling.
+  const env = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '');
+      const shown = /SECRET|TOKEN|AGENTS/.test(key) ? '(hidden)' : JSON.stringify(env[key]);
+      return `  ${key}=${shown}: ${issue.message}`;
+    });
+    throw new AppError('config_invalid', [lines.join('\n')]);
+  }
+  const e = parsed.data;
+  const agentSecrets = new Map<string, readonly string[]>(Object.entries(e.WEBHOOK_AGENTS ?? {}));
+  if (e.WEBHOOK_SECRET && e.WEBHOOK_SECRET.length > 0) {
+    agentSecrets.set('default', [...(agentSecrets.get('default') ?? []), ...e.WEBHOOK_SECRET]);
+  }
+  const unsignedMode = agentSecrets.size === 0;
+  if (unsignedMode && e.REQUIRE_SIGNATURE) {
+    throw new AppError('config_invalid', ['  REQUIRE_SIGNATURE=true: expected WEBHOOK_SECRET or WEBHOOK_AGENTS to be set']);
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.DATA_DIR),
+    agentSecrets,
+    unsignedMode,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    maxEventAgeSeconds: e.MAX_EVENT_AGE_SECONDS,
+    signatureFailuresPerMinute: e.SIGNATURE_FAILURES_PER_MINUTE,
+    batchMaxRows: e.BATCH_MAX_ROWS,
+    batchMaxWaitMs: e.BATCH_MAX_WAIT_MS,
+    queryToken: e.QUERY_TOKEN,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,65 @@
+// The Aksita human-agent webhook payload, as the sender's documentation describes it
+// (test/fixtures/spec: "Payload Structure"). Unknown extra fields pass through: the raw
+// body is stored, so nothing Aksita adds later is lost.
+import { z } from 'zod';
+
+// RFC 3339 date-time with a mandatory offset: a timestamp without one cannot be placed in time.
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+export interface EventTime {
+  /** Milliseconds since the epoch (sub-millisecond digits are truncated). */
+  epochMs: number;
+  /** The sender's UTC offset, in minutes east of UTC. */
+  offsetMinutes: number;
+}
+
+/** Parses an RFC 3339 timestamp; returns a reason string when it is not one. */
+export function parseEventTime(value: string): EventTime | string {
+  const m = RFC3339.exec(value);
+  if (!m) return 'expected an RFC 3339 date-time with a UTC offset, such as 2026-01-22T15:18:18+07:00';
+  const [, y, mo, d, h, mi, s, , off] = m as unknown as string[];
+  const year = Number(y), month = Number(mo), day = Number(d);
+  const hour = Number(h), minute = Number(mi), second = Number(s);
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) {
+    return `"${value}" is not a real calendar date and time`;
+  }
+  let offsetMinutes = 0;
+  if (off !== 'Z' && off !== 'z') {
+    const sign = off!.startsWith('-') ? -1 : 1;
+    const oh = Number(off!.slice(1, 3)), om = Number(off!.slice(4, 6));
+    if (oh > 23 || om > 59) return `"${off}" is not a valid UTC offset`;
+    offsetMinutes = sign * (oh * 60 + om);
+  }
+  const epochMs = Date.parse(value);
+  if (Number.isNaN(epochMs)) return `"${value}" could not be parsed as a date-time`;
+  return { epochMs, offsetMinutes };
+}
+
+export const payloadSchema = z.looseObject({
+  response: z.array(z.string(), { error: 'expected an array of strings' }),
+  conversation_id: z.string().min(1, { error: 'expected a non-empty string' }).max(256),
+  message_id: z.string().min(1, { error: 'expected a non-empty string' }).max(256),
+  credits: z.number().finite(),
+  remaining_credits: z.number().finite(),
+  additional_context: z.string(),
+  source: z.string(),
+  timestamp: z.string().superRefine((value, ctx) => {
+    const parsed = parseEventTime(value);
+    if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+  }),
+});
+
+export type Payload = z.output<typeof payloadSchema>;
+
+/** Turns zod issues into one line a sender's developer can act on. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => {
+      const where = issue.path.length > 0 ? issue.path.join('.') : '(body)';
+      if (issue.code === 'invalid_type' && issue.input === undefined) return `${where}: missing, expected ${issue.expected}`;
+      return `${where}: ${issue.message}`;
+    })
+    .join('; ');
+}

@@ -1,0 +1,53 @@
+// Files under DATA_DIR/run that let CLI commands find the running process: its address and
+// pid (server.json) and the query token (query-token, readable by the owner only).
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface ServerInfo {
+  pid: number;
+  /** Base URL reachable from this machine, e.g. http://127.0.0.1:3000 */
+  url: string;
+  startedAt: string;
+}
+
+const runDir = (dataDir: string) => path.join(dataDir, 'run');
+const infoFile = (dataDir: string) => path.join(runDir(dataDir), 'server.json');
+const tokenFile = (dataDir: string) => path.join(runDir(dataDir), 'query-token');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The process that holds DATA_DIR, if one is running. */
+export async function findRunningServer(dataDir: string): Promise<ServerInfo | undefined> {
+  const raw = await readFile(infoFile(dataDir), 'utf8').catch(() => undefined);
+  if (!raw) return undefined;
+  const info = JSON.parse(raw) as ServerInfo;
+  return info.pid !== process.pid && alive(info.pid) ? info : undefined;
+}
+
+export async function writeServerInfo(dataDir: string, info: ServerInfo): Promise<void> {
+  await mkdir(runDir(dataDir), { recursive: true });
+  await writeFile(infoFile(dataDir), JSON.stringify(info, null, 2));
+}
+
+export async function removeServerInfo(dataDir: string): Promise<void> {
+  await rm(infoFile(dataDir), { force: true });
+}
+
+/** QUERY_TOKEN when configured; otherwise a random token kept in DATA_DIR/run/query-token. */
+export async function queryToken(dataDir: string, configured: string | undefined): Promise<string> {
+  if (configured) return configured;
+  const existing = await readFile(tokenFile(dataDir), 'utf8').catch(() => undefined);
+  if (existing?.trim()) return existing.trim();
+  const token = randomBytes(24).toString('base64url');
+  await mkdir(runDir(dataDir), { recursive: true });
+  await writeFile(tokenFile(dataDir), token, { mode: 0o600 });
+  return token;
+}

@@ -1,0 +1,100 @@
+// The HTTP application: webhook routes, health, metrics, and any extra routes the composition
+// root adds (the read-only query API). Built without listening, so tests use inject().
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { Config } from '../core/config.js';
+import { AppError, isAppError, type ErrorCode } from '../core/errors.js';
+import type { Metrics } from '../core/metrics.js';
+import type { Publisher } from '../queue/publisher.js';
+import { webhookRoutes } from './webhook-route.js';
+
+export interface AppOptions {
+  config: Config;
+  publisher: Publisher;
+  metrics: Metrics;
+  /** Named readiness checks for /readyz; each throws or resolves false when not ready. */
+  readiness?: Record<string, () => Promise<boolean>>;
+  /** Extra route plugins, registered after the built-in ones. */
+  plugins?: FastifyPluginAsync[];
+  /** A pino logger; none means silent (tests). */
+  loggerInstance?: FastifyBaseLogger;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    errorCode: ErrorCode | undefined;
+  }
+}
+
+// Fastify's own error codes, translated into the catalogue's.
+const FASTIFY_CODES: Record<string, (err: FastifyError, config: Config) => AppError> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: (_e, config) => new AppError('body_too_large', [config.maxBodyBytes]),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: (e) => new AppError('unsupported_media_type', [/: (.*)$/.exec(e.message)?.[1] ?? 'missing']),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => new AppError('malformed_json', ['the body is shorter or longer than Content-Length']),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => new AppError('empty_body'),
+};
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const { config, metrics } = opts;
+  const app = Fastify({
+    ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: false }),
+    disableRequestLogging: true,
+    bodyLimit: config.maxBodyBytes,
+    // Behind a load balancer the client address comes from X-Forwarded-For.
+    trustProxy: true,
+    return503OnClosing: true,
+  });
+  app.decorateRequest('errorCode', undefined);
+
+  // The body stays raw bytes: the signature is computed over exactly what was sent.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.addHook('onRequest', async (req) => {
+    const encoding = req.headers['content-encoding'];
+    if (req.method === 'POST' && encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+      throw new AppError('unsupported_encoding', [encoding]);
+    }
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    let error: AppError;
+    if (isAppError(err)) error = err;
+    else if (err.code && FASTIFY_CODES[err.code]) error = FASTIFY_CODES[err.code]!(err, config);
+    else {
+      req.log.error({ err }, 'unexpected error');
+      error = new AppError('internal', [], { cause: err });
+    }
+    req.errorCode = error.code;
+    if (error.code === 'rate_limited') void reply.header('retry-after', String(error.message.match(/(\d+) s/)?.[1] ?? 60));
+    return reply.status(error.statusCode).send(error.toJSON());
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const error = new AppError('not_found', [`${req.method} ${req.url.split('?')[0]}`]);
+    req.errorCode = error.code;
+    return reply.status(404).send(error.toJSON());
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url;
+    if (!route?.startsWith('/webhook')) return;
+    metrics.requests.inc({ route, outcome: reply.statusCode < 300 ? 'accepted' : (req.errorCode ?? String(reply.statusCode)) });
+  });
+
+  await app.register(webhookRoutes, { config, publisher: opts.publisher, metrics });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const checks: Record<string, boolean> = { queue: opts.publisher.ready };
+    for (const [name, check] of Object.entries(opts.readiness ?? {})) {
+      checks[name] = await check().catch(() => false);
+    }
+    const ready = Object.values(checks).every(Boolean);
+    return reply.status(ready ? 200 : 503).send({ ready, checks });
+  });
+  app.get('/metrics', async (_req, reply) => {
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  for (const plugin of opts.plugins ?? []) await app.register(plugin);
+  return app;
+}

@@ -1,0 +1,81 @@
+// POST /webhook and POST /webhook/:agent: authenticate, validate, make durable, acknowledge.
+// Order matters: size and media type (fastify, before the body is read), signature (nothing
+// unauthenticated is stored), then parse and validate (authenticated failures are published
+// as dead letters, never dropped), and 200 only after the queue has the event.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Config } from '../core/config.js';
+import { AppError, type ErrorCode } from '../core/errors.js';
+import type { Metrics } from '../core/metrics.js';
+import { describeIssues, parseEventTime, payloadSchema } from '../core/payload.js';
+import type { Envelope } from '../queue/envelope.js';
+import type { Publisher } from '../queue/publisher.js';
+import { FailureLimiter } from './failure-limiter.js';
+import { parseBody } from './parse-body.js';
+import { verifySignature } from './signature.js';
+
+export interface WebhookRouteOptions {
+  config: Config;
+  publisher: Publisher;
+  metrics: Metrics;
+}
+
+const SIGNATURE_HEADER = 'x-webhook-signature';
+
+/** Every X-Webhook-Signature value: Node joins repeated headers, rawHeaders keeps them apart. */
+function signatureHeaders(req: FastifyRequest): string[] {
+  const raw = req.raw.rawHeaders;
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === SIGNATURE_HEADER) out.push(raw[i + 1]!);
+  return out;
+}
+
+export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOptions): Promise<void> {
+  const { config, publisher, metrics } = opts;
+  const limiter = new FailureLimiter(config.signatureFailuresPerMinute);
+
+  async function handle(req: FastifyRequest, agent: string): Promise<{ received: true }> {
+    const secrets = config.agentSecrets.get(agent);
+    if (!secrets && !config.unsignedMode) throw new AppError('unknown_agent', [agent]);
+    const body = req.body as Buffer;
+    const receivedAtMs = Date.now();
+    if (secrets) {
+      const check = verifySignature(body, signatureHeaders(req), secrets);
+      if (!check.ok) {
+        metrics.signatureFailures.inc({ agent, reason: check.code });
+        const retryAfter = limiter.fail(req.ip);
+        if (retryAfter !== undefined) throw new AppError('rate_limited', [retryAfter]);
+        throw check.code === 'signature_missing' ? new AppError('signature_missing') : new AppError('signature_invalid', [check.why]);
+      }
+    }
+    const envelope: Envelope = { body, key: '', agent, receivedAtMs, signature: secrets ? 'valid' : 'unsigned' };
+
+    // From here on the request is authenticated: a payload we cannot use is kept, not dropped.
+    const reject = async (code: ErrorCode, args: unknown[]): Promise<never> => {
+      const error = new AppError(code, args);
+      await publisher.publish({ ...envelope, reject: { code, reason: error.message } });
+      metrics.published.inc({ kind: 'dead_letter' });
+      throw error;
+    };
+    const parsed = parseBody(body);
+    if (!parsed.ok) return reject(parsed.code, parsed.args);
+    const result = payloadSchema.safeParse(parsed.value);
+    if (!result.success) {
+      if (typeof parsed.value.conversation_id === 'string') envelope.key = parsed.value.conversation_id;
+      return reject('invalid_payload', [describeIssues(result.error)]);
+    }
+    envelope.key = result.data.conversation_id;
+    if (config.maxEventAgeSeconds > 0) {
+      const time = parseEventTime(result.data.timestamp);
+      // A replay of an old signed request: refused outright, it is not a lost reply.
+      if (typeof time !== 'string' && receivedAtMs - time.epochMs > config.maxEventAgeSeconds * 1000) {
+        throw new AppError('stale_event', [result.data.timestamp, config.maxEventAgeSeconds]);
+      }
+    }
+    await publisher.publish(envelope);
+    metrics.published.inc({ kind: 'reply' });
+    return { received: true };
+  }
+
+  app.post('/webhook', (req) => handle(req, 'default'));
+  app.post<{ Params: { agent: string } }>('/webhook/:agent', (req) => handle(req, req.params.agent));
+}

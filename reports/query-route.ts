@@ -1,0 +1,50 @@
+// The read-only SQL endpoint of the running process. chDB locks its data directory to one
+// process, so `reply-analytics sql` and BI tools query through here while the pipeline runs.
+//   POST /api/query  {"query": "...", "format": "JSONEachRow"}   (or GET ?query=&format=)
+//   Authorization: Bearer <QUERY_TOKEN>
+import { timingSafeEqual, createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { AppError } from '../core/errors.js';
+import type { Store } from '../store/store.js';
+
+export interface QueryRouteOptions {
+  store: Store;
+  token: string;
+}
+
+const requestSchema = z.object({
+  query: z.string({ error: 'expected "query": a SQL string' }),
+  format: z.string().regex(/^\w+$/, { error: 'expected a ClickHouse output format name' }).default('JSONEachRow'),
+});
+
+// Hashing both sides gives equal lengths, as timingSafeEqual requires, without leaking the length.
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+export async function queryRoutes(app: FastifyInstance, opts: QueryRouteOptions): Promise<void> {
+  const expected = digest(opts.token);
+  const authorize = async (req: FastifyRequest) => {
+    const header = req.headers.authorization ?? '';
+    const given = header.startsWith('Bearer ') ? header.slice(7) : '';
+    if (!given || !timingSafeEqual(digest(given), expected)) throw new AppError('unauthorized');
+  };
+
+  const run = async (input: unknown) => {
+    const parsed = requestSchema.safeParse(input);
+    if (!parsed.success) throw new AppError('query_invalid', [parsed.error.issues.map((i) => i.message).join('; ')]);
+    return opts.store.readOnlyQuery(parsed.data.query, parsed.data.format);
+  };
+
+  app.get('/api/query', { onRequest: authorize }, async (req, reply) => {
+    return reply.type('text/plain; charset=utf-8').send(await run(req.query));
+  });
+  app.post('/api/query', { onRequest: authorize }, async (req, reply) => {
+    let input: unknown;
+    try {
+      input = JSON.parse((req.body as Buffer | undefined)?.toString('utf8') ?? '');
+    } catch {
+      throw new AppError('query_invalid', ['expected a JSON body {"query": "...", "format": "..."}']);
+    }
+    return reply.type('text/plain; charset=utf-8').send(await run(input));
+  });
+}

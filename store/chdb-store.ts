@@ -1,0 +1,128 @@
+// The store on chDB, the ClickHouse engine in-process. Only async calls are used
+// (queryAsync, insert): the synchronous query blocks the event loop for the whole call.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Session } from 'chdb';
+import { AppError } from '../core/errors.js';
+import { applyMigrations } from './migrate.js';
+import { DEAD_LETTERS_TABLE, REPLIES_TABLE } from './migrations.js';
+import { checkReadOnly, engineErrorCode, engineMessage } from './read-only-query.js';
+import {
+  replyKey,
+  toJsonEachRow,
+  type DeadLetterRow,
+  type QueryOptions,
+  type ReplyKey,
+  type ReplyRow,
+  type Store,
+} from './store.js';
+
+// ClickHouse error codes that mean "your SQL is wrong", as opposed to "the store is broken".
+const USER_ERROR_CODES = new Set([36, 43, 46, 47, 60, 62, 81, 215, 386]);
+const READONLY = 164;
+
+export class ChdbStore implements Store {
+  readonly kind = 'chdb' as const;
+
+  private constructor(private readonly session: Session) {}
+
+  /** Opens (creating if needed) the chDB data directory `DATA_DIR/chdb`. */
+  static async open(dataDir: string): Promise<ChdbStore> {
+    const dir = path.join(dataDir, 'chdb');
+    await mkdir(dir, { recursive: true });
+    try {
+      return new ChdbStore(new Session(dir));
+    } catch (err) {
+      throw new AppError('store_unavailable', [engineMessage(err)], { cause: err });
+    }
+  }
+
+  async migrate(): Promise<number[]> {
+    return applyMigrations((sql) => this.run(sql));
+  }
+
+  async storedReplyKeys(keys: readonly ReplyKey[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    // message_id IN (...) uses the bloom-filter index; the pair is then matched exactly here.
+    const out = await this.session.queryBindAsync(
+      `SELECT agent, message_id FROM ${REPLIES_TABLE}
+       WHERE message_id IN {ids:Array(String)} AND agent IN {agents:Array(String)}`,
+      { ids: [...new Set(keys.map((k) => k.message_id))], agents: [...new Set(keys.map((k) => k.agent))] },
+      { format: 'JSONCompactEachRow' },
+    );
+    const found = new Set<string>();
+    for (const line of out.text().split('\n')) {
+      if (!line) continue;
+      const [agent, messageId] = JSON.parse(line) as [string, string];
+      found.add(replyKey({ agent, message_id: messageId }));
+    }
+    return found;
+  }
+
+  async storedDeadLetterOffsets(queueName: string, partition: number, offsets: readonly number[]): Promise<Set<number>> {
+    if (offsets.length === 0) return new Set();
+    const out = await this.session.queryBindAsync(
+      `SELECT toString(queue_offset) FROM ${DEAD_LETTERS_TABLE}
+       WHERE queue_name = {q:String} AND queue_partition = {p:UInt32} AND queue_offset IN {o:Array(UInt64)}`,
+      { q: queueName, p: partition, o: offsets },
+      { format: 'TSVRaw' },
+    );
+    return new Set(out.text().split('\n').filter(Boolean).map(Number));
+  }
+
+  insertReplies(rows: readonly ReplyRow[], token: string): Promise<void> {
+    return this.insertRows(REPLIES_TABLE, rows, token);
+  }
+
+  insertDeadLetters(rows: readonly DeadLetterRow[], token: string): Promise<void> {
+    return this.insertRows(DEAD_LETTERS_TABLE, rows, token);
+  }
+
+  private async insertRows(table: string, rows: readonly object[], token: string): Promise<void> {
+    if (rows.length === 0) return;
+    try {
+      await this.session.insert({
+        table,
+        values: toJsonEachRow(rows),
+        format: 'JSONEachRow',
+        settings: { insert_deduplication_token: token, insert_deduplicate: 1 },
+      });
+    } catch (err) {
+      throw new AppError('store_unavailable', [engineMessage(err)], { cause: err, retriable: true });
+    }
+  }
+
+  async query(sql: string, options: QueryOptions): Promise<Buffer> {
+    const result = options.params
+      ? await this.session.queryBindAsync(sql, options.params, { format: options.format })
+      : await this.session.queryAsync(sql, { format: options.format });
+    return Buffer.from(result.bytes());
+  }
+
+  async readOnlyQuery(sql: string, format: string): Promise<Buffer> {
+    const checked = await checkReadOnly(sql, (s, params) => this.run(s, params));
+    try {
+      return await this.query(checked.sql, { format: checked.format ?? format });
+    } catch (err) {
+      const code = engineErrorCode(err);
+      if (code === READONLY) throw new AppError('query_refused', [engineMessage(err)], { cause: err });
+      if (code !== undefined && USER_ERROR_CODES.has(code)) throw new AppError('query_invalid', [engineMessage(err)], { cause: err });
+      throw new AppError('query_invalid', [engineMessage(err)], { cause: err });
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.session.queryAsync('SELECT 1', { format: 'TSV' });
+  }
+
+  private async run(sql: string, params?: Record<string, unknown>): Promise<string> {
+    const result = params
+      ? await this.session.queryBindAsync(sql, params, { format: 'TSVRaw' })
+      : await this.session.queryAsync(sql, { format: 'TSVRaw' });
+    return result.text();
+  }
+
+  async close(): Promise<void> {
+    this.session.close();
+  }
+}

@@ -1,0 +1,81 @@
+// The store interface: what the consumer, the query endpoint and the CLI need from ClickHouse.
+// Implemented by chdb-store.ts (embedded engine); a ClickHouse-server implementation plugs in
+// behind the same interface.
+
+/** One row of aksita.human_agent_replies as inserted (defaults fill the rest). */
+export interface ReplyRow {
+  agent: string;
+  message_id: string;
+  conversation_id: string;
+  response: string[];
+  credits: number;
+  remaining_credits: number;
+  additional_context: string;
+  source: string;
+  /** 'YYYY-MM-DD HH:MM:SS.mmm' in UTC: explicit strings keep milliseconds exact. */
+  event_time: string;
+  event_utc_offset_minutes: number;
+  received_at: string;
+  signature_status: string;
+  raw_body: string;
+  queue_name: string;
+  queue_partition: number;
+  queue_offset: number;
+}
+
+/** One row of aksita.dead_letters as inserted. */
+export interface DeadLetterRow {
+  agent: string;
+  received_at: string;
+  reason_code: string;
+  reason: string;
+  signature_status: string;
+  raw_body_base64: string;
+  queue_name: string;
+  queue_partition: number;
+  queue_offset: number;
+}
+
+export interface ReplyKey {
+  agent: string;
+  message_id: string;
+}
+
+export const replyKey = (k: ReplyKey): string => `${k.agent}\u0000${k.message_id}`;
+
+export interface QueryOptions {
+  format: string;
+  /** Values for {name:Type} placeholders, bound by the engine (never spliced into SQL). */
+  params?: Record<string, unknown>;
+}
+
+export interface Store {
+  readonly kind: 'chdb' | 'clickhouse';
+  /** Runs pending migrations; returns the versions it applied. */
+  migrate(): Promise<number[]>;
+  /** Which of `keys` are already stored (as replyKey strings). */
+  storedReplyKeys(keys: readonly ReplyKey[]): Promise<Set<string>>;
+  /** Which of `offsets` of one queue partition are already in the dead-letter table. */
+  storedDeadLetterOffsets(queueName: string, partition: number, offsets: readonly number[]): Promise<Set<number>>;
+  /** Inserts rows; a retry with the same token is a no-op. */
+  insertReplies(rows: readonly ReplyRow[], token: string): Promise<void>;
+  insertDeadLetters(rows: readonly DeadLetterRow[], token: string): Promise<void>;
+  /** Runs trusted SQL written by this project. */
+  query(sql: string, options: QueryOptions): Promise<Buffer>;
+  /** Runs SQL from a user, refusing anything that is not read-only (read-only-query.ts). */
+  readOnlyQuery(sql: string, format: string): Promise<Buffer>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Formats epoch milliseconds as a ClickHouse DateTime64(3) literal in UTC. */
+export function toClickHouseTime(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace('T', ' ').slice(0, 23);
+}
+
+/** Rows as JSONEachRow bytes: the engine's own input format, parsed natively. */
+export function toJsonEachRow(rows: readonly object[]): Buffer {
+  let out = '';
+  for (const row of rows) out += `${JSON.stringify(row)}\n`;
+  return Buffer.from(out, 'utf8');
+}

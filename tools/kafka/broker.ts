@@ -1,0 +1,204 @@
+// Starts a real single-node Apache Kafka broker (KRaft, broker+controller in
+// one JVM) from the Maven Central jars fetched by fetch-jars.sh.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, logLevel } from 'kafkajs';
+import { ensureJars } from './jars.js';
+import { log4j2Properties, serverProperties } from './server-config.js';
+import { startWatchdog } from './watchdog.js';
+
+export { ensureJars } from './jars.js';
+
+export interface BrokerOptions {
+  dataDir: string;
+  /** 0 or unset = pick a free port. */
+  port?: number;
+  controllerPort?: number;
+  /** Receives every broker stdout/stderr line (they always go to <dataDir>/broker.log too). */
+  log?: (line: string) => void;
+}
+
+export interface RunningBroker {
+  /** e.g. "127.0.0.1:39092" */
+  bootstrap: string;
+  stop(): Promise<void>;
+  pid: number;
+  logFile: string;
+}
+
+const READY_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 20_000;
+const TAIL_LINES = 60;
+const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+
+// Brokers of this process: on exit, signal them so none outlives us. 'exit'
+// handlers must be synchronous, so this only sends SIGTERM; the watchdog
+// escalates to SIGKILL, and also covers deaths that skip 'exit' (signals, kill -9).
+const live = new Set<ChildProcess>();
+process.once('exit', () => live.forEach((c) => c.kill('SIGTERM')));
+
+export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
+  // A port picked by freePort() can be taken by someone else before Kafka binds
+  // it; only in that case is another try with new ports meaningful.
+  const autoPorts = !opts.port || !opts.controllerPort;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      if (!(autoPorts && attempt < 3 && err instanceof PortInUseError)) throw err;
+    }
+  }
+}
+
+class PortInUseError extends Error {}
+
+async function startOnce(opts: BrokerOptions): Promise<RunningBroker> {
+  const libs = await ensureJars();
+  const dataDir = resolve(opts.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const port = opts.port || (await freePort());
+  let controllerPort = opts.controllerPort || (await freePort());
+  while (controllerPort === port) controllerPort = await freePort();
+
+  const propsFile = join(dataDir, 'server.properties');
+  const log4jFile = join(dataDir, 'log4j2.properties');
+  const logFile = join(dataDir, 'broker.log');
+  await writeFile(propsFile, serverProperties({ logDir: join(dataDir, 'kraft'), port, controllerPort }));
+  await writeFile(log4jFile, log4j2Properties());
+  const jvm = [`-Dlog4j2.configurationFile=${log4jFile}`, '-Djava.awt.headless=true', '-cp', join(libs, '*')];
+
+  // Format once per data dir; --ignore-formatted makes a restart on existing data a no-op.
+  // Short-lived tool: C1-only JIT and serial GC cut its start-up time roughly in half.
+  const clusterId = randomBytes(16).toString('base64url');
+  await runTool([...jvm, '-Xmx256m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC',
+    'kafka.tools.StorageTool', 'format', '--config', propsFile, '--cluster-id', clusterId, '--ignore-formatted'], dataDir);
+
+  const out = createWriteStream(logFile, { flags: 'a' });
+  out.write(`\n===== ${new Date().toISOString()} starting broker on 127.0.0.1:${port} =====\n`);
+  const tail: string[] = [];
+  const child = spawn(java, ['-Xms128m', '-Xmx512m', ...jvm, 'kafka.Kafka', propsFile], {
+    cwd: dataDir, // hs_err_pid*.log and similar land next to the data, not in the repo
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      out.write(line + '\n');
+      tail.push(line);
+      if (tail.length > TAIL_LINES) tail.shift();
+      opts.log?.(line);
+    });
+  }
+  // 'close' (not 'exit') so every log line has been read when it resolves.
+  const closed = new Promise<string>((res) => {
+    child.once('error', (e) => res(`failed to spawn ${java}: ${e.message}`));
+    child.once('close', (code, signal) => res(`exited with ${signal ?? `code ${code}`}`));
+  }).finally(() => {
+    live.delete(child);
+    out.end();
+  });
+  live.add(child);
+  const watchdog = child.pid ? startWatchdog(child.pid) : undefined;
+  const bootstrap = `127.0.0.1:${port}`;
+  const fail = (why: string): Error => {
+    const text = `Kafka broker ${bootstrap} ${why}.\n--- last lines of ${logFile} ---\n${tail.join('\n')}`;
+    return /Address already in use|BindException/.test(text) ? new PortInUseError(text) : new Error(text);
+  };
+
+  const ready = await waitReady(bootstrap, closed);
+  if (ready !== true) {
+    child.kill('SIGKILL');
+    watchdog?.kill();
+    throw fail(ready);
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      watchdog?.kill(); // we take over; it must not signal a possibly reused pid later
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM'); // Kafka's shutdown hook flushes logs and closes cleanly
+        // ref:false: this guard timer must not keep the parent alive for 20 s after a quick stop.
+        const timedOut = await Promise.race([closed.then(() => false), sleep(STOP_TIMEOUT_MS, true, { ref: false })]);
+        if (timedOut) child.kill('SIGKILL');
+      }
+      await closed;
+    })());
+  return { bootstrap, stop, pid: child.pid ?? -1, logFile };
+}
+
+/**
+ * true once kafkajs can use the broker; otherwise why not. "Usable" is more than
+ * describeCluster: on a fresh broker the group and transaction coordinators load
+ * lazily, and the first JoinGroup / InitProducerId after start get
+ * COORDINATOR_LOAD_IN_PROGRESS, which crashes and restarts kafkajs consumers and
+ * eats the small retry budgets tests use. So the probe also touches both.
+ */
+async function waitReady(bootstrap: string, closed: Promise<string>): Promise<true | string> {
+  const kafka = new Kafka({
+    clientId: 'broker-readiness',
+    brokers: [bootstrap],
+    logLevel: logLevel.NOTHING, // connection refused is expected while the JVM boots
+    connectionTimeout: 1000,
+    requestTimeout: 5000,
+    retry: { retries: 0 }, // this loop does the retrying, with its own deadline
+  });
+  let exitReason: string | undefined;
+  void closed.then((why) => (exitReason = why));
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let lastError = 'no attempt made';
+  for (let delay = 50; Date.now() < deadline; delay = Math.min(delay * 2, 500)) {
+    if (exitReason) return exitReason + ' before becoming ready';
+    const admin = kafka.admin({ retry: { retries: 0 } });
+    // kafkajs insists on retries >= 1 for idempotent producers.
+    const producer = kafka.producer({ idempotent: true, retry: { retries: 1, initialRetryTime: 50 } });
+    try {
+      await admin.connect();
+      const cluster = await admin.describeCluster();
+      if (cluster.brokers.length === 0) throw new Error('describeCluster returned no brokers');
+      await admin.describeGroups(['__broker-readiness']); // group coordinator loaded
+      await producer.connect(); // InitProducerId: transaction coordinator / producer ids ready
+      return true;
+    } catch (err) {
+      lastError = err instanceof Error ? err.message : String(err);
+    } finally {
+      await producer.disconnect().catch(() => undefined);
+      await admin.disconnect().catch(() => undefined);
+    }
+    // Backoff between polls; wakes early if the process dies.
+    await Promise.race([sleep(delay), closed]);
+  }
+  return exitReason
+    ? exitReason + ' before becoming ready'
+    : `not ready after ${READY_TIMEOUT_MS / 1000}s (last kafkajs error: ${lastError})`;
+}
+
+function runTool(args: string[], cwd: string): Promise<void> {
+  return new Promise((res, rej) => {
+    const child = spawn(java, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.once('error', (e) => rej(new Error(`failed to spawn ${java}: ${e.message}`)));
+    child.once('close', (code) =>
+      code === 0 ? res() : rej(new Error(`kafka-storage format failed (exit ${code}):\n${output.slice(-4000)}`)),
+    );
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => res(port));
+    });
+  });
+}
