@@ -30,6 +30,8 @@ export interface RunningBroker {
   stop(): Promise<void>;
   pid: number;
   logFile: string;
+  /** Settles when the JVM has ended (after stop() or a crash), with how it ended. */
+  exited: Promise<string>;
 }
 
 const READY_TIMEOUT_MS = 60_000;
@@ -129,7 +131,7 @@ async function startOnce(opts: BrokerOptions): Promise<RunningBroker> {
       }
       await closed;
     })());
-  return { bootstrap, stop, pid: child.pid ?? -1, logFile };
+  return { bootstrap, stop, pid: child.pid ?? -1, logFile, exited: closed };
 }
 
 /**

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // chDB allows one open data directory per process: every test file gets its own process.
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Tests print why something was skipped; keep that visible.
+    reporters: ['default'],
+  },
+});
