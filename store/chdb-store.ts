@@ -85,6 +85,8 @@ export class ChdbStore implements Store {
         table,
         values: toJsonEachRow(rows),
         format: 'JSONEachRow',
+        // Named explicitly: an EPHEMERAL column (raw_body_base64) is only read when listed.
+        columns: Object.keys(rows[0]!),
         settings: { insert_deduplication_token: token, insert_deduplicate: 1 },
       });
     } catch (err) {

@@ -42,10 +42,13 @@ export async function checkReadOnly(userSql: string, run: RawRunner): Promise<Ch
   if (kind !== 'SelectWithUnionQuery') {
     throw new AppError('query_refused', [`${kind || 'this statement'} is not a SELECT, SHOW, DESCRIBE or EXISTS`]);
   }
-  // A FORMAT clause is the extra top-level Identifier child of SelectWithUnionQuery.
+  // Children of SelectWithUnionQuery: the selects (ExpressionList) and, when present, the
+  // FORMAT (an Identifier). Anything else, such as INTO OUTFILE's file name, is refused.
   let sql = formatted;
   let format: string | undefined;
   const top = ast.filter((line) => /^ \S/.test(line));
+  const extra = top.find((line) => !line.startsWith(' ExpressionList') && !line.startsWith(' Identifier '));
+  if (extra) throw new AppError('query_refused', ['only plain SELECTs are allowed (no INTO OUTFILE)']);
   if (top.some((line) => line.startsWith(' Identifier '))) {
     const m = /^(.*) FORMAT (\w+)$/.exec(formatted);
     if (!m) throw new AppError('query_refused', ['the FORMAT clause could not be separated; use --format instead']);
