@@ -1,0 +1,67 @@
+// Runs the real CLI (`reply-analytics start`) as a child process, the way a user does.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import readline from 'node:readline';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+export const BIN = path.join(ROOT, 'bin/reply-analytics.js');
+
+export interface PipelineProcess {
+  url: string;
+  child: ChildProcess;
+  /** Resolves with the exit code (or signal name) when the process ends. */
+  exited: Promise<number | string>;
+  token(): Promise<string>;
+  query(sql: string): Promise<string>;
+  output(): string;
+}
+
+export async function startPipeline(dataDir: string, env: Record<string, string> = {}): Promise<PipelineProcess> {
+  const child = spawn(process.execPath, [BIN, 'start'], {
+    cwd: ROOT,
+    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  // Ready when the process logs its URL (it does so after the store, queue and HTTP are up).
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      output += `${line}\n`;
+      const entry = JSON.parse(line) as { msg?: string; url?: string };
+      if (entry.msg?.startsWith('pipeline ready') && entry.url) resolve(entry.url);
+    });
+    void exited.then((code) => reject(new Error(`pipeline exited (${code}) before it was ready:\n${output}`)));
+  });
+  const token = async () => (await readFile(path.join(dataDir, 'run/query-token'), 'utf8')).trim();
+  return {
+    url,
+    child,
+    exited,
+    token,
+    output: () => output,
+    async query(sql: string) {
+      const res = await fetch(`${url}/api/query`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await token()}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ query: sql, format: 'TSV' }),
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`query failed (${res.status}): ${text}`);
+      return text;
+    },
+  };
+}
+
+/** Polls `check` until it returns true; a bounded wait for a condition, not a sleep. */
+export async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
