@@ -1,83 +1,50 @@
-// reply-analytics <command>: the one CLI entry.
-import { rename, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import pino from 'pino';
+// reply-analytics <command>: the one CLI entry. Each command lives in its own file.
 import { loadConfig } from '../core/config.js';
 import { isAppError } from '../core/errors.js';
-import { startEmbeddedPipeline } from './embedded-pipeline.js';
-import { DEFAULT_SQL_FORMAT, runSql } from './sql-command.js';
+import { UsageError, type Command } from './command.js';
+import { sqlCommand } from './sql-command.js';
+import { startCommand } from './start-command.js';
 
-const USAGE = `Usage: reply-analytics <command> [options]
+const commands: Record<string, Command> = {
+  start: startCommand,
+  sql: sqlCommand,
+};
+
+const usage = () => `Usage: reply-analytics <command> [options]
 
 Commands:
-  start                      Run the whole pipeline in one process (receiver, queue, consumer, store).
-  sql "<query>"              Run a read-only SQL query and print the result.
-      --format <name>        Any ClickHouse output format (default: ${DEFAULT_SQL_FORMAT}; e.g. CSV, JSONEachRow).
-      --out <file>           Write the result to a file instead of standard output.
+${Object.values(commands)
+  .map((c) => `  ${c.usage}`)
+  .join('\n')}
   help                       Show this text.
 
 Configuration comes from environment variables; see .env.example.`;
 
-class UsageError extends Error {}
+// Exit codes: 0 success, 1 failure while running, 2 bad arguments, configuration or query.
+const USER_ERRORS = new Set(['config_invalid', 'query_invalid', 'query_refused']);
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (!command || command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(`${USAGE}\n`);
-    return command ? 0 : 2;
+async function main(argv: string[]): Promise<number | 'keep-running'> {
+  const [name, ...rest] = argv;
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(`${usage()}\n`);
+    return name ? 0 : 2;
   }
-  const config = loadConfig();
-  switch (command) {
-    case 'start': {
-      const logger = pino({ level: config.logLevel });
-      const pipeline = await startEmbeddedPipeline(config, logger);
-      const shutdown = (signal: string) => {
-        logger.info({ signal }, 'shutting down');
-        pipeline.stop().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            logger.error({ err }, 'shutdown failed');
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGTERM', shutdown);
-      process.once('SIGINT', shutdown);
-      return -1; // keep running
-    }
-    case 'sql': {
-      const { values, positionals } = parseArgs({
-        args: rest,
-        allowPositionals: true,
-        options: { format: { type: 'string' }, out: { type: 'string' } },
-      });
-      if (positionals.length !== 1) throw new UsageError('sql expects exactly one query argument, e.g. reply-analytics sql "SELECT count() FROM aksita.human_agent_replies"');
-      const result = await runSql(config, positionals[0]!, values.format ?? DEFAULT_SQL_FORMAT);
-      if (values.out) {
-        // Write beside the target and rename, so a failure never leaves a half-written file.
-        await writeFile(`${values.out}.partial`, result);
-        await rename(`${values.out}.partial`, values.out);
-      } else {
-        process.stdout.write(result);
-      }
-      return 0;
-    }
-    default:
-      throw new UsageError(`unknown command "${command}"`);
-  }
+  const command = commands[name];
+  if (!command) throw new UsageError(`unknown command "${name}"`);
+  return command.run(rest, loadConfig());
 }
 
 main(process.argv.slice(2)).then(
   (code) => {
-    if (code >= 0) process.exitCode = code;
+    if (code !== 'keep-running') process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof UsageError) {
-      process.stderr.write(`reply-analytics: ${err.message}\n\n${USAGE}\n`);
+    if (err instanceof UsageError || (err as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`reply-analytics: ${(err as Error).message}\n\n${usage()}\n`);
       process.exitCode = 2;
     } else if (isAppError(err)) {
       process.stderr.write(`reply-analytics: [${err.code}] ${err.message}\n`);
-      process.exitCode = err.code === 'config_invalid' || err.code === 'query_invalid' || err.code === 'query_refused' ? 2 : 1;
+      process.exitCode = USER_ERRORS.has(err.code) ? 2 : 1;
     } else {
       process.stderr.write(`reply-analytics: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       process.exitCode = 1;

@@ -101,6 +101,13 @@ export class ChdbStore implements Store {
     return Buffer.from(result.bytes());
   }
 
+  async *queryStream(sql: string, options: QueryOptions): AsyncIterable<Uint8Array> {
+    const stream = options.params
+      ? this.session.queryStreamBind(sql, options.params, { format: options.format })
+      : this.session.queryStream(sql, { format: options.format });
+    for await (const chunk of stream) yield chunk.raw();
+  }
+
   async readOnlyQuery(sql: string, format: string): Promise<Buffer> {
     const checked = await checkReadOnly(sql, (s, params) => this.run(s, params));
     try {

@@ -62,6 +62,8 @@ export interface Store {
   insertDeadLetters(rows: readonly DeadLetterRow[], token: string): Promise<void>;
   /** Runs trusted SQL written by this project. */
   query(sql: string, options: QueryOptions): Promise<Buffer>;
+  /** Runs trusted SQL and yields the output in chunks, so large results never sit in memory whole. */
+  queryStream(sql: string, options: QueryOptions): AsyncIterable<Uint8Array>;
   /** Runs SQL from a user, refusing anything that is not read-only (read-only-query.ts). */
   readOnlyQuery(sql: string, format: string): Promise<Buffer>;
   ping(): Promise<void>;
