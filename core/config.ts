@@ -95,6 +95,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '');
+      // zod reports a bad record key without the key's own message; say what a name must be.
+      if (issue.code === 'invalid_key') issue.message = `agent "${String(issue.path.at(-1) ?? '')}" is not a valid name: agent names are letters, digits, "_", "-" or "." (at most 64)`;
       const shown = /SECRET|TOKEN|AGENTS/.test(key) ? '(hidden)' : JSON.stringify(env[key]);
       return `  ${key}=${shown}: ${issue.message}`;
     });
