@@ -96,9 +96,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '');
       // zod reports a bad record key without the key's own message; say what a name must be.
-      if (issue.code === 'invalid_key') issue.message = `agent "${String(issue.path.at(-1) ?? '')}" is not a valid name: agent names are letters, digits, "_", "-" or "." (at most 64)`;
+      const message =
+        issue.code === 'invalid_key'
+          ? `agent "${String(issue.path.at(-1) ?? '')}" is not a valid name: agent names are letters, digits, "_", "-" or "." (at most 64)`
+          : issue.message;
       const shown = /SECRET|TOKEN|AGENTS/.test(key) ? '(hidden)' : JSON.stringify(env[key]);
-      return `  ${key}=${shown}: ${issue.message}`;
+      return `  ${key}=${shown}: ${message}`;
     });
     throw new AppError('config_invalid', [lines.join('\n')]);
   }

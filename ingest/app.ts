@@ -1,6 +1,6 @@
 // The HTTP application: webhook routes, health, metrics, and any extra routes the composition
 // root adds (the read-only query API). Built without listening, so tests use inject().
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Config } from '../core/config.js';
 import { AppError, isAppError, type ErrorCode } from '../core/errors.js';
 import type { Metrics } from '../core/metrics.js';
@@ -37,7 +37,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { config, metrics } = opts;
   const app = Fastify({
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: false }),
-    disableRequestLogging: true,
+    // One log line per webhook would dominate the logs at thousands per second.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.maxBodyBytes,
     // Behind a load balancer the client address comes from X-Forwarded-For.
     trustProxy: true,

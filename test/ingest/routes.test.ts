@@ -1,0 +1,125 @@
+// Agents, secrets, unsigned mode, flood limiting, stale events, failure to make durable,
+// health and metrics: the receiver on a real embedded log.
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../core/config.js';
+import { createMetrics } from '../../core/metrics.js';
+import { buildApp } from '../../ingest/app.js';
+import { EmbeddedLog } from '../../queue/embedded-log.js';
+import { embeddedPublisher } from '../../queue/publisher.js';
+import { samplePayload, sign } from '../helpers/sign.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function receiver(env: Record<string, string>): Promise<{ app: FastifyInstance; log: EmbeddedLog }> {
+  const dir = await tempDir();
+  const log = await EmbeddedLog.open({ dir: dir.path });
+  const app = await buildApp({ config: loadConfig(env), publisher: embeddedPublisher(log), metrics: createMetrics({ defaultMetrics: false }) });
+  cleanups.push(dir.remove, () => log.close(), () => app.close());
+  return { app, log };
+}
+
+function post(app: FastifyInstance, url: string, body: string, signature?: string, ip = '10.0.0.1') {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-forwarded-for': ip };
+  if (signature !== undefined) headers['x-webhook-signature'] = signature;
+  return app.inject({ method: 'POST', url, payload: body, headers });
+}
+
+describe('agents and secrets', () => {
+  const env = { WEBHOOK_AGENTS: '{"sales":["sales-new","sales-old"],"support":"support-secret"}', SIGNATURE_FAILURES_PER_MINUTE: '1000' };
+
+  it('each agent route accepts its own secrets and records the agent', async () => {
+    const { app, log } = await receiver(env);
+    const body = JSON.stringify(samplePayload());
+    expect((await post(app, '/webhook/sales', body, sign(body, 'sales-new'))).statusCode).toBe(200);
+    expect((await post(app, '/webhook/sales', body, sign(body, 'sales-old'))).statusCode).toBe(200);
+    expect((await post(app, '/webhook/support', body, sign(body, 'support-secret'))).statusCode).toBe(200);
+    expect((await log.read(10)).map((r) => r.envelope.agent)).toEqual(['sales', 'sales', 'support']);
+  });
+
+  it("another agent's secret is refused", async () => {
+    const { app } = await receiver(env);
+    const body = JSON.stringify(samplePayload());
+    const res = await post(app, '/webhook/sales', body, sign(body, 'support-secret'));
+    expect(res.statusCode).toBe(401);
+  });
+
+  it('the plain route is unknown when only named agents are configured', async () => {
+    const { app } = await receiver(env);
+    const body = JSON.stringify(samplePayload());
+    expect((await post(app, '/webhook', body, sign(body, 'sales-new'))).json().error.code).toBe('unknown_agent');
+  });
+});
+
+describe('unsigned mode (no secret configured)', () => {
+  it('accepts requests without a signature, for any agent, stored as unsigned', async () => {
+    const { app, log } = await receiver({});
+    const body = JSON.stringify(samplePayload());
+    expect((await post(app, '/webhook', body)).statusCode).toBe(200);
+    expect((await post(app, '/webhook/anyone', body, 'not-checked')).statusCode).toBe(200);
+    const records = await log.read(10);
+    expect(records.map((r) => [r.envelope.agent, r.envelope.signature])).toEqual([
+      ['default', 'unsigned'],
+      ['anyone', 'unsigned'],
+    ]);
+  });
+});
+
+describe('failed-signature floods', () => {
+  it('an address over the limit gets 429, and its correctly signed requests still pass', async () => {
+    const { app } = await receiver({ WEBHOOK_SECRET: 's', SIGNATURE_FAILURES_PER_MINUTE: '3' });
+    const body = JSON.stringify(samplePayload());
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await post(app, '/webhook', body, 'f'.repeat(64), '10.9.9.9')).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    const limited = await post(app, '/webhook', body, 'f'.repeat(64), '10.9.9.9');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await post(app, '/webhook', body, sign(body, 's'), '10.9.9.9')).statusCode).toBe(200);
+    expect((await post(app, '/webhook', body, 'f'.repeat(64), '10.1.1.1')).statusCode).toBe(401);
+  });
+});
+
+describe('stale events', () => {
+  it('an event older than MAX_EVENT_AGE_SECONDS is refused and not kept', async () => {
+    const { app, log } = await receiver({ WEBHOOK_SECRET: 's', MAX_EVENT_AGE_SECONDS: '3600' });
+    const old = JSON.stringify(samplePayload({ timestamp: new Date(Date.now() - 7200_000).toISOString() }));
+    const fresh = JSON.stringify(samplePayload({ timestamp: new Date().toISOString() }));
+    expect((await post(app, '/webhook', old, sign(old, 's'))).json().error.code).toBe('stale_event');
+    expect((await post(app, '/webhook', fresh, sign(fresh, 's'))).statusCode).toBe(200);
+    expect(log.end).toBe(1);
+  });
+});
+
+describe('when the event cannot be made durable', () => {
+  it('answers 503 (never 2xx), and /readyz reports the queue as not ready', async () => {
+    const { app, log } = await receiver({ WEBHOOK_SECRET: 's' });
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    // Break the real log underneath: its segment file handle is closed, so the write fails.
+    await (log as unknown as { writer: { close(): Promise<void> } }).writer.close();
+    const body = JSON.stringify(samplePayload());
+    const res = await post(app, '/webhook', body, sign(body, 's'));
+    expect(res.statusCode).toBe(503);
+    expect(res.json().error.code).toBe('not_durable');
+    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toMatchObject({ ready: false, checks: { queue: false } });
+  });
+});
+
+describe('metrics', () => {
+  it('counts requests by outcome and signature failures', async () => {
+    const { app } = await receiver({ WEBHOOK_SECRET: 's' });
+    const body = JSON.stringify(samplePayload());
+    await post(app, '/webhook', body, sign(body, 's'));
+    await post(app, '/webhook', body, sign(body, 's'));
+    await post(app, '/webhook', body);
+    const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(text).toMatch(/aksita_webhook_requests_total\{route="\/webhook",outcome="accepted"\} 2/);
+    expect(text).toMatch(/aksita_webhook_requests_total\{route="\/webhook",outcome="signature_missing"\} 1/);
+    expect(text).toMatch(/aksita_signature_failures_total\{agent="default",reason="signature_missing"\} 1/);
+  });
+});
