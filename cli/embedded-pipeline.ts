@@ -10,6 +10,7 @@ import { AppError } from '../core/errors.js';
 import { EmbeddedConsumer } from '../consumer/embedded-consumer.js';
 import { buildApp } from '../ingest/app.js';
 import { EmbeddedLog } from '../queue/embedded-log.js';
+import { embeddedQueueName } from '../queue/log-identity.js';
 import { embeddedPublisher } from '../queue/publisher.js';
 import { queryRoutes } from '../reports/query-route.js';
 import { ChdbStore } from '../store/chdb-store.js';
@@ -32,11 +33,13 @@ export async function startEmbeddedPipeline(config: Config, logger: Logger): Pro
   const applied = await store.migrate();
   if (applied.length > 0) logger.info({ applied }, 'schema migrations applied');
 
-  const log = await EmbeddedLog.open({ dir: path.join(config.dataDir, 'queue') });
+  const logDir = path.join(config.dataDir, 'queue');
+  const log = await EmbeddedLog.open({ dir: logDir });
   if (log.backlog > 0) logger.info({ backlog: log.backlog }, 'resuming events not yet stored');
   metrics.queueBacklog.set(log.backlog);
   const consumer = new EmbeddedConsumer({
     log,
+    queueName: await embeddedQueueName(logDir),
     store,
     metrics,
     maxRows: config.batchMaxRows,

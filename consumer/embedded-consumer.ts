@@ -11,6 +11,8 @@ import { storeBatch } from './store-batch.js';
 
 export interface EmbeddedConsumerOptions {
   log: EmbeddedLog;
+  /** Names the queue in insert tokens and stored rows; see queue/log-identity.ts. */
+  queueName: string;
   store: Store;
   maxRows: number;
   maxWaitMs: number;
@@ -19,8 +21,6 @@ export interface EmbeddedConsumerOptions {
   /** Called after each batch is stored and committed. */
   onBatch?: (rows: number) => void;
 }
-
-export const EMBEDDED_QUEUE_NAME = 'embedded';
 
 export class EmbeddedConsumer {
   private readonly abort = new AbortController();
@@ -58,7 +58,7 @@ export class EmbeddedConsumer {
     // On the final flush, give the store a bounded chance rather than waiting forever.
     const signal = final ? AbortSignal.timeout(10_000) : this.abort.signal;
     try {
-      await retryUntilDone(() => storeBatch(store, batch, EMBEDDED_QUEUE_NAME, metrics), {
+      await retryUntilDone(() => storeBatch(store, batch, this.opts.queueName, metrics), {
         signal,
         onError: (err) => {
           metrics?.storeFailures.inc();

@@ -1,0 +1,153 @@
+// The consumer on a real embedded log and real chDB: batching, exactly-once across replays
+// with different batch boundaries, store failures injected at the store boundary, dead letters.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EmbeddedConsumer } from '../../consumer/embedded-consumer.js';
+import { storeBatch } from '../../consumer/store-batch.js';
+import { EmbeddedLog } from '../../queue/embedded-log.js';
+import { embeddedQueueName } from '../../queue/log-identity.js';
+import type { Envelope } from '../../queue/envelope.js';
+import { ChdbStore } from '../../store/chdb-store.js';
+import type { Store } from '../../store/store.js';
+import { samplePayload } from '../helpers/sign.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const envelope = (payload: Record<string, unknown> = samplePayload()): Envelope => ({
+  body: Buffer.from(JSON.stringify(payload)),
+  key: String(payload.conversation_id),
+  agent: 'default',
+  receivedAtMs: Date.now(),
+  signature: 'valid',
+});
+
+/** The real store, with inserts that fail while `failures` is positive. */
+function failingStore(store: Store, state: { failures: number; attempts: number }): Store {
+  return Object.assign(Object.create(store) as Store, {
+    insertReplies: async (...args: Parameters<Store['insertReplies']>) => {
+      state.attempts += 1;
+      if (state.failures > 0) {
+        state.failures -= 1;
+        throw new Error('injected: ClickHouse refused the insert');
+      }
+      return store.insertReplies(...args);
+    },
+  });
+}
+
+describe('embedded consumer', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let store: ChdbStore;
+  let n = 0;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    store = await ChdbStore.open(dir.path);
+    await store.migrate();
+  });
+  afterAll(async () => {
+    await store.close();
+    await dir.remove();
+  });
+
+  const dirs = new WeakMap<EmbeddedLog, string>();
+  const logDir = (log: EmbeddedLog) => dirs.get(log)!;
+  const openLog = async (path: string) => {
+    const log = await EmbeddedLog.open({ dir: path });
+    dirs.set(log, path);
+    return log;
+  };
+  // Each log is a new incarnation starting at offset 0, as after deleting a queue directory.
+  const freshLog = async () => openLog(`${dir.path}/log-${++n}`);
+  const count = async (where = '1') =>
+    Number((await store.query(`SELECT count() FROM aksita.human_agent_replies WHERE ${where}`, { format: 'TSV' })).toString().trim());
+  /** Runs the consumer until the log is fully committed. */
+  async function drain(log: EmbeddedLog, consumer: EmbeddedConsumer): Promise<void> {
+    consumer.start();
+    while (log.committed < log.end) await new Promise<void>((resolve) => setImmediate(resolve));
+    await consumer.stop();
+  }
+
+  it('forms batches of at most BATCH_MAX_ROWS and commits after each', async () => {
+    const log = await freshLog();
+    const tag = `size-${Date.now()}`;
+    await Promise.all(Array.from({ length: 350 }, () => log.append(envelope(samplePayload({ additional_context: tag })))));
+    const sizes: number[] = [];
+    await drain(log, new EmbeddedConsumer({ log, queueName: await embeddedQueueName(logDir(log)), store, maxRows: 100, maxWaitMs: 10, onBatch: (rows) => sizes.push(rows) }));
+    expect(sizes).toEqual([100, 100, 100, 50]);
+    expect(await count(`additional_context = '${tag}'`)).toBe(350);
+    expect(log.backlog).toBe(0);
+    await log.close();
+  });
+
+  it('a crash after storing but before committing, replayed in different batches, stores each reply once', async () => {
+    const log = await freshLog();
+    const tag = `replay-${Date.now()}`;
+    for (let i = 0; i < 300; i++) await log.append(envelope(samplePayload({ additional_context: tag })));
+    // First life: store records 0..119 in one batch, then "crash" before commit.
+    await storeBatch(store, await log.read(120), await embeddedQueueName(logDir(log)));
+    await log.close();
+    // Second life: the log replays from 0 and forms batches of 70.
+    const reopened = await openLog(`${dir.path}/log-${n}`);
+    expect(reopened.committed).toBe(0);
+    await drain(reopened, new EmbeddedConsumer({ log: reopened, queueName: await embeddedQueueName(logDir(reopened)), store, maxRows: 70, maxWaitMs: 10 }));
+    expect(await count(`additional_context = '${tag}'`)).toBe(300);
+    await reopened.close();
+  });
+
+  it('the same body twice in one batch or across batches is stored once', async () => {
+    const log = await freshLog();
+    const payload = samplePayload();
+    await log.append(envelope(payload));
+    await log.append(envelope(payload));
+    await drain(log, new EmbeddedConsumer({ log, queueName: await embeddedQueueName(logDir(log)), store, maxRows: 10, maxWaitMs: 10 }));
+    await log.append(envelope(payload));
+    await drain(log, new EmbeddedConsumer({ log, queueName: await embeddedQueueName(logDir(log)), store, maxRows: 10, maxWaitMs: 10 }));
+    expect(await count(`message_id = '${payload.message_id}'`)).toBe(1);
+    await log.close();
+  });
+
+  it('while the store fails, nothing is committed; then the consumer catches up with nothing lost or doubled', async () => {
+    const log = await freshLog();
+    const tag = `fail-${Date.now()}`;
+    await Promise.all(Array.from({ length: 50 }, () => log.append(envelope(samplePayload({ additional_context: tag })))));
+    const state = { failures: 3, attempts: 0 };
+    const errors: unknown[] = [];
+    const consumer = new EmbeddedConsumer({ log, queueName: await embeddedQueueName(logDir(log)), store: failingStore(store, state), maxRows: 20, maxWaitMs: 10, onError: (e) => errors.push(e) });
+    consumer.start();
+    while (state.attempts < 3) {
+      expect(log.committed).toBe(0); // never committed past unstored data
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    while (log.committed < log.end) await new Promise<void>((resolve) => setImmediate(resolve));
+    await consumer.stop();
+    expect(errors).toHaveLength(3);
+    expect(await count(`additional_context = '${tag}'`)).toBe(50);
+    await log.close();
+  });
+
+  it('refused payloads become dead letters once, byte-exact, and do not block the replies behind them', async () => {
+    const log = await freshLog();
+    const bad = Buffer.from([0x7b, 0xff, 0x7d]);
+    await log.append({ ...envelope(), body: bad, key: '', reject: { code: 'invalid_utf8', reason: 'Body is not valid UTF-8.' } });
+    const good = samplePayload();
+    await log.append(envelope(good));
+    await drain(log, new EmbeddedConsumer({ log, queueName: await embeddedQueueName(logDir(log)), store, maxRows: 10, maxWaitMs: 10 }));
+    const rows = (await store.query(`SELECT reason_code, hex(raw_body) FROM aksita.dead_letters WHERE queue_name = '${await embeddedQueueName(logDir(log))}'`, { format: 'TSV' })).toString();
+    expect(rows).toContain(`invalid_utf8\t${bad.toString('hex').toUpperCase()}`);
+    expect(await count(`message_id = '${good.message_id}'`)).toBe(1);
+    await log.close();
+  });
+
+  it('stop() stores and commits the batch in progress (clean shutdown)', async () => {
+    const log = await freshLog();
+    const tag = `stop-${Date.now()}`;
+    await Promise.all(Array.from({ length: 30 }, () => log.append(envelope(samplePayload({ additional_context: tag })))));
+    // A long wait: without stop() flushing it, this batch would sit in memory.
+    const consumer = new EmbeddedConsumer({ log, queueName: await embeddedQueueName(logDir(log)), store, maxRows: 1000, maxWaitMs: 60_000 });
+    // start() begins a read at once; stop() must store and commit what that read returned.
+    consumer.start();
+    await consumer.stop();
+    expect(log.committed).toBe(30);
+    expect(await count(`additional_context = '${tag}'`)).toBe(30);
+    await log.close();
+  });
+});
