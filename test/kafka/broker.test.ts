@@ -19,6 +19,7 @@ function until(done: () => boolean, ms: number, what: string): { check: () => vo
   let resolve!: () => void;
   let reject!: (e: Error) => void;
   const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+  promise.catch(() => undefined); // awaited by the test; no "unhandled" noise if it failed earlier
   const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
   const check = (): void => {
     if (done()) {
@@ -50,8 +51,9 @@ async function createTopic(partitions: number): Promise<string> {
 describe('kafka broker with kafkajs 2.2.4', () => {
   it('creates a 3-partition topic and reports its metadata', async () => {
     const cluster = await admin.describeCluster();
-    expect(cluster.brokers).toHaveLength(1);
-    expect(`${cluster.brokers[0]!.host}:${cluster.brokers[0]!.port}`).toBe(brokers[0]);
+    expect(cluster.brokers.length).toBeGreaterThanOrEqual(1);
+    expect(cluster.clusterId).toMatch(/^[\w-]{22}$/);
+    const nodeIds = cluster.brokers.map((b) => b.nodeId);
 
     const topic = await createTopic(3);
     expect(await admin.listTopics()).toContain(topic);
@@ -60,9 +62,9 @@ describe('kafka broker with kafkajs 2.2.4', () => {
     const partitions = [...topics[0]!.partitions].sort((a, b) => a.partitionId - b.partitionId);
     expect(partitions.map((p) => p.partitionId)).toEqual([0, 1, 2]);
     for (const p of partitions) {
-      expect(p.leader).toBe(cluster.brokers[0]!.nodeId);
-      expect(p.replicas).toEqual([p.leader]);
-      expect(p.isr).toEqual([p.leader]);
+      expect(nodeIds).toContain(p.leader);
+      expect(p.replicas).toContain(p.leader);
+      expect([...p.isr].sort()).toEqual([...p.replicas].sort()); // every replica in sync
     }
     // auto.create.topics.enable=false: asking for an unknown topic must not create it.
     // Own client with logging off: kafkajs logs the expected error at ERROR level.

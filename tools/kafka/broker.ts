@@ -2,14 +2,14 @@
 // one JVM) from the Maven Central jars fetched by fetch-jars.sh.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { ensureJars } from './jars.js';
+import { follow, readTail } from './log-file.js';
 import { log4j2Properties, serverProperties } from './server-config.js';
 import { startWatchdog } from './watchdog.js';
 
@@ -20,7 +20,7 @@ export interface BrokerOptions {
   /** 0 or unset = pick a free port. */
   port?: number;
   controllerPort?: number;
-  /** Receives every broker stdout/stderr line (they always go to <dataDir>/broker.log too). */
+  /** Receives the broker's output lines as they are written to <dataDir>/broker.log. */
   log?: (line: string) => void;
 }
 
@@ -71,51 +71,55 @@ async function startOnce(opts: BrokerOptions): Promise<RunningBroker> {
   const propsFile = join(dataDir, 'server.properties');
   const log4jFile = join(dataDir, 'log4j2.properties');
   const logFile = join(dataDir, 'broker.log');
-  await writeFile(propsFile, serverProperties({ logDir: join(dataDir, 'kraft'), port, controllerPort }));
+  const logDir = join(dataDir, 'kraft');
+  await writeFile(propsFile, serverProperties({ logDir, port, controllerPort }));
   await writeFile(log4jFile, log4j2Properties());
   const jvm = [`-Dlog4j2.configurationFile=${log4jFile}`, '-Djava.awt.headless=true', '-cp', join(libs, '*')];
 
-  // Format once per data dir; --ignore-formatted makes a restart on existing data a no-op.
-  // Short-lived tool: C1-only JIT and serial GC cut its start-up time roughly in half.
-  const clusterId = randomBytes(16).toString('base64url');
-  await runTool([...jvm, '-Xmx256m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC',
-    'kafka.tools.StorageTool', 'format', '--config', propsFile, '--cluster-id', clusterId, '--ignore-formatted'], dataDir);
+  // Format once per data dir. meta.properties is what format writes; if present, the
+  // dir holds a cluster already (formatting again with a new cluster id would fail).
+  if (!existsSync(join(logDir, 'meta.properties'))) {
+    const newId = randomBytes(16).toString('base64url'); // Kafka's Uuid text form
+    // Short-lived tool: C1-only JIT and serial GC start faster; WARN hides the config dump.
+    await runTool([...jvm, '-Xmx256m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Dkafka.root.level=warn',
+      'kafka.tools.StorageTool', 'format', '--config', propsFile, '--cluster-id', newId], dataDir);
+  }
+  // Readiness compares it with what the port answers: another broker already on a
+  // fixed port must not pass for ours (ours then fails to bind and exits).
+  const clusterId = /^cluster\.id=(.+)$/m.exec(readFileSync(join(logDir, 'meta.properties'), 'utf8'))?.[1]?.trim();
 
-  const out = createWriteStream(logFile, { flags: 'a' });
-  out.write(`\n===== ${new Date().toISOString()} starting broker on 127.0.0.1:${port} =====\n`);
-  const tail: string[] = [];
+  // The JVM writes straight into broker.log (not through a pipe to us): its
+  // shutdown lines still land there when this process dies before it.
+  appendFileSync(logFile, `\n===== ${new Date().toISOString()} starting broker on 127.0.0.1:${port} =====\n`);
+  const logStart = statSync(logFile).size;
+  const fd = openSync(logFile, 'a');
   const child = spawn(java, ['-Xms128m', '-Xmx512m', ...jvm, 'kafka.Kafka', propsFile], {
     cwd: dataDir, // hs_err_pid*.log and similar land next to the data, not in the repo
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', fd, fd],
   });
-  for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream }).on('line', (line) => {
-      out.write(line + '\n');
-      tail.push(line);
-      if (tail.length > TAIL_LINES) tail.shift();
-      opts.log?.(line);
-    });
-  }
-  // 'close' (not 'exit') so every log line has been read when it resolves.
+  closeSync(fd); // the child has its own copy
+  const stopFollowing = opts.log ? follow(logFile, logStart, opts.log) : undefined;
   const closed = new Promise<string>((res) => {
     child.once('error', (e) => res(`failed to spawn ${java}: ${e.message}`));
-    child.once('close', (code, signal) => res(`exited with ${signal ?? `code ${code}`}`));
+    child.once('exit', (code, signal) => res(`exited with ${signal ?? `code ${code}`}`));
   }).finally(() => {
     live.delete(child);
-    out.end();
+    stopFollowing?.();
   });
   live.add(child);
   const watchdog = child.pid ? startWatchdog(child.pid) : undefined;
   const bootstrap = `127.0.0.1:${port}`;
   const fail = (why: string): Error => {
-    const text = `Kafka broker ${bootstrap} ${why}.\n--- last lines of ${logFile} ---\n${tail.join('\n')}`;
+    const tail = readTail(logFile, logStart, TAIL_LINES);
+    const text = `Kafka broker ${bootstrap} ${why}.\n--- last lines of ${logFile} ---\n${tail}`;
     return /Address already in use|BindException/.test(text) ? new PortInUseError(text) : new Error(text);
   };
 
-  const ready = await waitReady(bootstrap, closed);
+  const ready = await waitReady(bootstrap, clusterId, closed);
   if (ready !== true) {
     child.kill('SIGKILL');
     watchdog?.kill();
+    await closed; // ports released before a retry, log complete before reading its tail
     throw fail(ready);
   }
 
@@ -141,7 +145,7 @@ async function startOnce(opts: BrokerOptions): Promise<RunningBroker> {
  * COORDINATOR_LOAD_IN_PROGRESS, which crashes and restarts kafkajs consumers and
  * eats the small retry budgets tests use. So the probe also touches both.
  */
-async function waitReady(bootstrap: string, closed: Promise<string>): Promise<true | string> {
+async function waitReady(bootstrap: string, clusterId: string | undefined, closed: Promise<string>): Promise<true | string> {
   const kafka = new Kafka({
     clientId: 'broker-readiness',
     brokers: [bootstrap],
@@ -163,6 +167,7 @@ async function waitReady(bootstrap: string, closed: Promise<string>): Promise<tr
       await admin.connect();
       const cluster = await admin.describeCluster();
       if (cluster.brokers.length === 0) throw new Error('describeCluster returned no brokers');
+      if (clusterId && cluster.clusterId !== clusterId) throw new Error(`port answered by another cluster (${cluster.clusterId})`);
       await admin.describeGroups(['__broker-readiness']); // group coordinator loaded
       await producer.connect(); // InitProducerId: transaction coordinator / producer ids ready
       return true;

@@ -53,7 +53,7 @@ trap 'rm -rf "$tmp"' EXIT
 echo "fetch-jars: downloading Kafka $version jars from Maven Central..." >&2
 # -B: no colour/progress noise in CI logs. includeScope=runtime: what kafka.Kafka
 # needs at run time, without test/provided jars.
-mvn -B -q -f "$pom" dependency:copy-dependencies \
+mvn -B -q -Dstyle.color=never -f "$pom" dependency:copy-dependencies \
   -DincludeScope=runtime \
   -DoutputDirectory="$tmp" >&2
 

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     dataDir,
     port,
     controllerPort,
-    log: verbose ? (line) => console.log(`[broker] ${line}`) : undefined,
+    ...(verbose ? { log: (line: string) => console.log(`[broker] ${line}`) } : {}),
   });
   console.log(`Kafka ready in ${Date.now() - started} ms`);
   console.log(`KAFKA_BROKERS=${broker.bootstrap}`);

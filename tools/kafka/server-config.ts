@@ -66,7 +66,8 @@ export function log4j2Properties(): string {
     'appender.out.name = STDOUT',
     'appender.out.layout.type = PatternLayout',
     'appender.out.layout.pattern = [%d] %p %m (%c)%n',
-    'rootLogger.level = info',
+    // Overridable so the one-shot format tool can run at WARN (it dumps its whole config at INFO).
+    'rootLogger.level = ${sys:kafka.root.level:-info}',
     'rootLogger.appenderRef.out.ref = STDOUT',
     'logger.request.name = kafka.request.logger',
     'logger.request.level = warn',
