@@ -1,0 +1,118 @@
+// The user's path from the README: start, send the documented example signed as openssl
+// signed it, read it back with `reply-analytics sql` while running and after shutdown.
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, ROOT, startPipeline, waitFor, type PipelineProcess } from '../helpers/pipeline-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const run = promisify(execFile);
+const fixtures = path.join(ROOT, 'test/fixtures/signatures');
+
+async function cli(dataDir: string, args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir, ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('reply-analytics CLI', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let pipeline: PipelineProcess;
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    pipeline = await startPipeline(dir.path, { WEBHOOK_SECRET: 's3cr3t' });
+  });
+  afterAll(async () => {
+    pipeline.child.kill('SIGKILL');
+    await dir.remove();
+  });
+
+  it('the documented example, signed by openssl, is accepted and readable with sql while running', async () => {
+    const vectors = JSON.parse(await readFile(path.join(fixtures, 'vectors.json'), 'utf8'));
+    const vector = vectors.valid[0];
+    const res = await fetch(`${pipeline.url}/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-webhook-signature': vector.signature, 'user-agent': 'Aksita-Webhook/1.0' },
+      body: await readFile(path.join(fixtures, vector.body_file)),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ received: true });
+
+    let out = '';
+    await waitFor(async () => {
+      out = (await cli(dir.path, ['sql', 'SELECT agent, message_id, conversation_id, remaining_credits, signature_status FROM aksita.human_agent_replies', '--format', 'CSV'])).stdout;
+      return out !== '';
+    }, 'the reply to be queryable');
+    expect(out).toBe('"default","2125","2a73ddbe-31cd-4a60-83ff-1fc2a1627ccc",1234,"valid"\n');
+  });
+
+  it('the default output is a readable table', async () => {
+    const { stdout } = await cli(dir.path, ['sql', 'SELECT message_id FROM aksita.human_agent_replies']);
+    expect(stdout).toMatch(/message_id/);
+    expect(stdout).toMatch(/│ 2125 +│/);
+  });
+
+  it('--out writes the result to a file', async () => {
+    const file = path.join(dir.path, 'out.json');
+    const { code } = await cli(dir.path, ['sql', 'SELECT message_id FROM aksita.human_agent_replies', '--format', 'JSONEachRow', '--out', file]);
+    expect(code).toBe(0);
+    expect(await readFile(file, 'utf8')).toBe('{"message_id":"2125"}\n');
+  });
+
+  it('a write is refused with exit code 2 and a clear message, and changes nothing', async () => {
+    const { code, stderr } = await cli(dir.path, ['sql', 'DROP TABLE aksita.human_agent_replies']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/query_refused.*read-only/);
+    expect((await cli(dir.path, ['sql', 'SELECT count() FROM aksita.human_agent_replies', '--format', 'TSV'])).stdout).toBe('1\n');
+  });
+
+  it('the query API refuses a wrong token', async () => {
+    const res = await fetch(`${pipeline.url}/api/query`, { method: 'POST', headers: { authorization: 'Bearer wrong-token-wrong-token', 'content-type': 'application/json' }, body: '{"query":"SELECT 1"}' });
+    expect(res.status).toBe(401);
+    expect((await res.json()).error.code).toBe('unauthorized');
+  });
+
+  it('a second start on the same DATA_DIR is refused while the first runs', async () => {
+    const { code, stderr } = await cli(dir.path, ['start'], { PORT: '0' });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/data_dir_locked/);
+  });
+
+  it('after SIGTERM (exit 0), sql opens the data directory directly', async () => {
+    pipeline.child.kill('SIGTERM');
+    expect(await pipeline.exited).toBe(0);
+    const { code, stdout } = await cli(dir.path, ['sql', 'SELECT message_id FROM aksita.human_agent_replies', '--format', 'TSV']);
+    expect(code).toBe(0);
+    expect(stdout).toBe('2125\n');
+  });
+
+  it('a bad setting stops start-up with exit code 2, naming the variable and what was expected', async () => {
+    const { code, stderr } = await cli(dir.path, ['start'], { PORT: 'eighty' });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/PORT="eighty": expected an integer/);
+  });
+
+  it('an unknown command prints the usage with exit code 2', async () => {
+    const { code, stderr } = await cli(dir.path, ['frobnicate']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/unknown command "frobnicate"[\s\S]*Usage: reply-analytics/);
+  });
+});
+
+describe('unsigned mode', () => {
+  it('warns at start-up that webhooks are accepted unsigned', async () => {
+    const dir = await tempDir();
+    const p = await startPipeline(dir.path, { WEBHOOK_SECRET: '' });
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    expect(p.output()).toMatch(/accepting UNSIGNED webhooks/);
+    await dir.remove();
+  });
+});
