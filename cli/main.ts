@@ -3,10 +3,12 @@ import { loadConfig } from '../core/config.js';
 import { isAppError } from '../core/errors.js';
 import { UsageError, type Command } from './command.js';
 import { sqlCommand } from './sql-command.js';
-import { startCommand } from './start-command.js';
+import { consumeCommand, ingestCommand, startCommand } from './start-command.js';
 
 const commands: Record<string, Command> = {
   start: startCommand,
+  ingest: ingestCommand,
+  consume: consumeCommand,
   sql: sqlCommand,
 };
 

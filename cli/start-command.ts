@@ -1,25 +1,31 @@
-// `reply-analytics start`: the whole pipeline in one process, until SIGTERM or Ctrl-C.
+// `reply-analytics start | ingest | consume`: long-running pipeline processes, until SIGTERM or Ctrl-C.
 import pino from 'pino';
 import type { Command } from './command.js';
-import { startEmbeddedPipeline } from './embedded-pipeline.js';
+import { startPipeline, type Role } from './pipeline.js';
 
-export const startCommand: Command = {
-  usage: `start                      Run the whole pipeline in one process (receiver, queue, consumer, store).`,
-  async run(_args, config) {
-    const logger = pino({ level: config.logLevel });
-    const pipeline = await startEmbeddedPipeline(config, logger);
-    const shutdown = (signal: string) => {
-      logger.info({ signal }, 'shutting down');
-      pipeline.stop().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          logger.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGTERM', shutdown);
-    process.once('SIGINT', shutdown);
-    return 'keep-running';
-  },
-};
+function pipelineCommand(role: Role, usage: string): Command {
+  return {
+    usage,
+    async run(_args, config) {
+      const logger = pino({ level: config.logLevel });
+      const pipeline = await startPipeline(config, logger, role);
+      const shutdown = (signal: string) => {
+        logger.info({ signal }, 'shutting down');
+        pipeline.stop().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            logger.error({ err }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGTERM', shutdown);
+      process.once('SIGINT', shutdown);
+      return 'keep-running';
+    },
+  };
+}
+
+export const startCommand = pipelineCommand('all', 'start                      Run the whole pipeline in one process (receiver, queue, consumer, store).');
+export const ingestCommand = pipelineCommand('ingest', 'ingest                     Run only the receiver, publishing to Kafka (KAFKA_BROKERS).');
+export const consumeCommand = pipelineCommand('consume', 'consume                    Run only a Kafka consumer that stores into ClickHouse, with the query API.');

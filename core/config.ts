@@ -65,6 +65,24 @@ export const envSchema = z.object({
   BATCH_MAX_WAIT_MS: int(1, 60_000).default(500),
   /** Bearer token of the read-only query endpoint; generated into DATA_DIR when unset. */
   QUERY_TOKEN: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
+  /** Kafka bootstrap servers, comma-separated; unset runs the embedded log instead. */
+  KAFKA_BROKERS: z
+    .string()
+    .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, { message: 'expected host:port[,host:port...]' })).min(1))
+    .optional(),
+  /** Topic for reply events; created at start-up if missing. @default aksita.human_agent_replies */
+  KAFKA_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, { message: 'expected a Kafka topic name' }).default('aksita.human_agent_replies'),
+  /** Partitions when the topic is created: the most consumers that can share the work. @default 6 */
+  KAFKA_PARTITIONS: int(1, 10_000).default(6),
+  /** Replication factor when the topic is created (use 3 on a production cluster). @default 1 */
+  KAFKA_REPLICATION_FACTOR: int(1, 16).default(1),
+  /** Consumer group of `reply-analytics consume`. @default aksita-reply-analytics */
+  KAFKA_GROUP_ID: z.string().min(1).default('aksita-reply-analytics'),
+  /** Kafka client id. @default aksita-reply-analytics */
+  KAFKA_CLIENT_ID: z.string().min(1).default('aksita-reply-analytics'),
+  /** How long ingest waits for Kafka's acknowledgement before writing to the local fallback log; well inside Aksita's 10 s. @default 2000 */
+  KAFKA_PUBLISH_TIMEOUT_MS: int(50, 8_000).default(2_000),
   /** pino log level. @default info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -86,6 +104,18 @@ export interface Config {
   batchMaxWaitMs: number;
   queryToken: string | undefined;
   logLevel: Env['LOG_LEVEL'];
+  /** Set when KAFKA_BROKERS is: Kafka is the queue. */
+  kafka: KafkaConfig | undefined;
+}
+
+export interface KafkaConfig {
+  brokers: string[];
+  topic: string;
+  partitions: number;
+  replicationFactor: number;
+  groupId: string;
+  clientId: string;
+  publishTimeoutMs: number;
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
@@ -127,5 +157,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     batchMaxWaitMs: e.BATCH_MAX_WAIT_MS,
     queryToken: e.QUERY_TOKEN,
     logLevel: e.LOG_LEVEL,
+    kafka: e.KAFKA_BROKERS
+      ? {
+          brokers: e.KAFKA_BROKERS,
+          topic: e.KAFKA_TOPIC,
+          partitions: e.KAFKA_PARTITIONS,
+          replicationFactor: e.KAFKA_REPLICATION_FACTOR,
+          groupId: e.KAFKA_GROUP_ID,
+          clientId: e.KAFKA_CLIENT_ID,
+          publishTimeoutMs: e.KAFKA_PUBLISH_TIMEOUT_MS,
+        }
+      : undefined,
   };
 }

@@ -14,6 +14,8 @@ export interface Metrics {
   duplicatesSkipped: Counter;
   deadLetters: Counter<'reason'>;
   storeFailures: Counter;
+  kafkaFallbackActive: Gauge;
+  kafkaFallbackBacklog: Gauge;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -32,5 +34,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     duplicatesSkipped: new Counter({ name: 'aksita_duplicates_skipped_total', help: 'Replies not inserted because the same (agent, message_id) was already stored.', registers }),
     deadLetters: new Counter({ name: 'aksita_dead_letters_total', help: 'Authenticated payloads kept in the dead-letter table, by reason code.', labelNames: ['reason'], registers }),
     storeFailures: new Counter({ name: 'aksita_store_failures_total', help: 'Failed store calls (each is retried).', registers }),
+    kafkaFallbackActive: new Gauge({ name: 'aksita_kafka_fallback_active', help: '1 while ingest writes to the local fallback log because Kafka did not acknowledge in time.', registers }),
+    kafkaFallbackBacklog: new Gauge({ name: 'aksita_kafka_fallback_backlog_events', help: 'Events in the local fallback log not yet forwarded to Kafka.', registers }),
   };
 }

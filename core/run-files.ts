@@ -12,7 +12,9 @@ export interface ServerInfo {
 }
 
 const runDir = (dataDir: string) => path.join(dataDir, 'run');
-const infoFile = (dataDir: string) => path.join(runDir(dataDir), 'server.json');
+/** 'server' is the process that holds the store (start or consume); 'ingest' a receiver-only one. */
+export type RunRole = 'server' | 'ingest';
+const infoFile = (dataDir: string, role: RunRole) => path.join(runDir(dataDir), `${role}.json`);
 const tokenFile = (dataDir: string) => path.join(runDir(dataDir), 'query-token');
 
 function alive(pid: number): boolean {
@@ -25,20 +27,20 @@ function alive(pid: number): boolean {
 }
 
 /** The process that holds DATA_DIR, if one is running. */
-export async function findRunningServer(dataDir: string): Promise<ServerInfo | undefined> {
-  const raw = await readFile(infoFile(dataDir), 'utf8').catch(() => undefined);
+export async function findRunningServer(dataDir: string, role: RunRole = 'server'): Promise<ServerInfo | undefined> {
+  const raw = await readFile(infoFile(dataDir, role), 'utf8').catch(() => undefined);
   if (!raw) return undefined;
   const info = JSON.parse(raw) as ServerInfo;
   return info.pid !== process.pid && alive(info.pid) ? info : undefined;
 }
 
-export async function writeServerInfo(dataDir: string, info: ServerInfo): Promise<void> {
+export async function writeServerInfo(dataDir: string, info: ServerInfo, role: RunRole = 'server'): Promise<void> {
   await mkdir(runDir(dataDir), { recursive: true });
-  await writeFile(infoFile(dataDir), JSON.stringify(info, null, 2));
+  await writeFile(infoFile(dataDir, role), JSON.stringify(info, null, 2));
 }
 
-export async function removeServerInfo(dataDir: string): Promise<void> {
-  await rm(infoFile(dataDir), { force: true });
+export async function removeServerInfo(dataDir: string, role: RunRole = 'server'): Promise<void> {
+  await rm(infoFile(dataDir, role), { force: true });
 }
 
 /** QUERY_TOKEN when configured; otherwise a random token kept in DATA_DIR/run/query-token. */

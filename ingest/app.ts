@@ -9,7 +9,8 @@ import { webhookRoutes } from './webhook-route.js';
 
 export interface AppOptions {
   config: Config;
-  publisher: Publisher;
+  /** Where accepted webhooks go; without one (a consumer-only process) there are no webhook routes. */
+  publisher?: Publisher;
   metrics: Metrics;
   /** Named readiness checks for /readyz; each throws or resolves false when not ready. */
   readiness?: Record<string, () => Promise<boolean>>;
@@ -81,16 +82,16 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     metrics.requests.inc({ route, outcome: reply.statusCode < 300 ? 'accepted' : (req.errorCode ?? String(reply.statusCode)) });
   });
 
-  await app.register(webhookRoutes, { config, publisher: opts.publisher, metrics });
+  if (opts.publisher) await app.register(webhookRoutes, { config, publisher: opts.publisher, metrics });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
-    const checks: Record<string, boolean> = { queue: opts.publisher.ready };
+    const checks: Record<string, boolean> = opts.publisher ? { queue: opts.publisher.ready } : {};
     for (const [name, check] of Object.entries(opts.readiness ?? {})) {
       checks[name] = await check().catch(() => false);
     }
     const ready = Object.values(checks).every(Boolean);
-    return reply.status(ready ? 200 : 503).send({ ready, checks });
+    return reply.status(ready ? 200 : 503).send({ ready, checks, ...opts.publisher?.describe?.() });
   });
   app.get('/metrics', async (_req, reply) => {
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());

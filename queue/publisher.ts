@@ -7,6 +7,8 @@ export interface Publisher {
   publish(envelope: Envelope): Promise<void>;
   /** False when publishing is known to fail (for /readyz). */
   readonly ready: boolean;
+  /** Extra state for /readyz, e.g. whether Kafka or the fallback log takes events. */
+  describe?(): Record<string, unknown>;
   close(): Promise<void>;
 }
 

@@ -76,7 +76,7 @@ describe('reply-analytics CLI', () => {
   it('the query API refuses a wrong token', async () => {
     const res = await fetch(`${pipeline.url}/api/query`, { method: 'POST', headers: { authorization: 'Bearer wrong-token-wrong-token', 'content-type': 'application/json' }, body: '{"query":"SELECT 1"}' });
     expect(res.status).toBe(401);
-    expect((await res.json()).error.code).toBe('unauthorized');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
   });
 
   it('a second start on the same DATA_DIR is refused while the first runs', async () => {

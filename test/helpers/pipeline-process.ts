@@ -17,8 +17,8 @@ export interface PipelineProcess {
   output(): string;
 }
 
-export async function startPipeline(dataDir: string, env: Record<string, string> = {}): Promise<PipelineProcess> {
-  const child = spawn(process.execPath, [BIN, 'start'], {
+export async function startPipeline(dataDir: string, env: Record<string, string> = {}, command = 'start'): Promise<PipelineProcess> {
+  const child = spawn(process.execPath, [BIN, command], {
     cwd: ROOT,
     env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -32,7 +32,7 @@ export async function startPipeline(dataDir: string, env: Record<string, string>
     lines.on('line', (line) => {
       output += `${line}\n`;
       const entry = JSON.parse(line) as { msg?: string; url?: string };
-      if (entry.msg?.startsWith('pipeline ready') && entry.url) resolve(entry.url);
+      if (entry.msg === 'pipeline ready' && entry.url) resolve(entry.url);
     });
     void exited.then((code) => reject(new Error(`pipeline exited (${code}) before it was ready:\n${output}`)));
   });

@@ -1,0 +1,133 @@
+// The composition root: wires the rooms together for one process.
+//   role 'all'     `start`: receiver + queue + consumer + store + query API in one process
+//   role 'ingest'  `ingest`: receiver publishing to Kafka (stateless apart from its fallback log)
+//   role 'consume' `consume`: Kafka consumer group member + store + query API
+// The queue is Kafka when KAFKA_BROKERS is set and the embedded log otherwise; nothing outside
+// this file, queue/ and store/ knows which.
+import path from 'node:path';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from '../core/config.js';
+import { AppError } from '../core/errors.js';
+import { createMetrics } from '../core/metrics.js';
+import { findRunningServer, queryToken, removeServerInfo, writeServerInfo, type RunRole } from '../core/run-files.js';
+import { EmbeddedConsumer } from '../consumer/embedded-consumer.js';
+import { KafkaReplyConsumer } from '../consumer/kafka-consumer.js';
+import { buildApp } from '../ingest/app.js';
+import { EmbeddedLog } from '../queue/embedded-log.js';
+import { createKafka } from '../queue/kafka-client.js';
+import { KafkaPublisher } from '../queue/kafka-publisher.js';
+import { embeddedQueueName } from '../queue/log-identity.js';
+import { embeddedPublisher, type Publisher } from '../queue/publisher.js';
+import { queryRoutes } from '../reports/query-route.js';
+import { ChdbStore } from '../store/chdb-store.js';
+
+export type Role = 'all' | 'ingest' | 'consume';
+
+export interface RunningPipeline {
+  url: string;
+  app: FastifyInstance;
+  stop(): Promise<void>;
+}
+
+export async function startPipeline(config: Config, logger: Logger, role: Role): Promise<RunningPipeline> {
+  const runRole: RunRole = role === 'ingest' ? 'ingest' : 'server';
+  const holder = await findRunningServer(config.dataDir, runRole);
+  if (holder) throw new AppError('data_dir_locked', [config.dataDir, holder.pid]);
+  if (role === 'consume' && !config.kafka) {
+    throw new AppError('config_invalid', ['  KAFKA_BROKERS: expected to be set for `consume` (without Kafka, `start` runs everything in one process)']);
+  }
+  if (role !== 'consume' && config.unsignedMode) {
+    logger.warn('No WEBHOOK_SECRET or WEBHOOK_AGENTS configured: accepting UNSIGNED webhooks for any agent (stored as signature_status = unsigned). Set a secret for production.');
+  }
+  const metrics = createMetrics();
+  const kafka = config.kafka ? createKafka(config.kafka, logger) : undefined;
+  const closers: (() => Promise<void>)[] = [];
+  const readiness: Record<string, () => Promise<boolean>> = {};
+  const plugins: FastifyPluginAsync[] = [];
+
+  // Store and consumer side.
+  let store: ChdbStore | undefined;
+  if (role !== 'ingest') {
+    store = await ChdbStore.open(config.dataDir);
+    const applied = await store.migrate();
+    if (applied.length > 0) logger.info({ applied }, 'schema migrations applied');
+    const s = store;
+    readiness.store = async () => (await s.ping(), true);
+    const token = await queryToken(config.dataDir, config.queryToken);
+    plugins.push(async (instance) => instance.register(queryRoutes, { store: s, token }));
+  }
+
+  // Queue and ingest side.
+  let publisher: Publisher | undefined;
+  let consumerStop: (() => Promise<void>) | undefined;
+  const batch = { maxRows: config.batchMaxRows, maxWaitMs: config.batchMaxWaitMs };
+  if (config.kafka && kafka) {
+    if (role !== 'consume') {
+      const fallback = await EmbeddedLog.open({ dir: path.join(config.dataDir, 'kafka-fallback') });
+      if (fallback.backlog > 0) logger.info({ backlog: fallback.backlog }, 'forwarding events left in the local fallback log');
+      const kp = new KafkaPublisher(kafka, config.kafka, fallback, logger, metrics);
+      await kp.start();
+      publisher = kp;
+      closers.push(() => fallback.close());
+    }
+    if (store) {
+      const consumer = new KafkaReplyConsumer({ kafka, config: config.kafka, store, ...batch, logger, metrics });
+      readiness.consumer = async () => consumer.ready;
+      void startWithRetry(() => consumer.start(), logger);
+      consumerStop = () => consumer.stop();
+    }
+  } else if (store) {
+    const logDir = path.join(config.dataDir, 'queue');
+    const log = await EmbeddedLog.open({ dir: logDir });
+    if (log.backlog > 0) logger.info({ backlog: log.backlog }, 'resuming events not yet stored');
+    metrics.queueBacklog.set(log.backlog);
+    const consumer = new EmbeddedConsumer({
+      log,
+      store,
+      queueName: await embeddedQueueName(logDir),
+      ...batch,
+      metrics,
+      onError: (err) => logger.error({ err }, 'storing a batch failed; retrying'),
+    });
+    consumer.start();
+    publisher = embeddedPublisher(log);
+    consumerStop = () => consumer.stop();
+    closers.push(() => log.close());
+  }
+
+  const app = await buildApp({ config, publisher, metrics, loggerInstance: logger, readiness, plugins });
+  const address = await app.listen({ port: config.port, host: config.host });
+  const port = Number(new URL(address).port);
+  const localHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${localHost.includes(':') ? `[${localHost}]` : localHost}:${port}`;
+  await writeServerInfo(config.dataDir, { pid: process.pid, url, startedAt: new Date().toISOString() }, runRole);
+  logger.info({ url, role, queue: config.kafka ? `kafka ${config.kafka.topic}` : 'embedded log', dataDir: config.dataDir }, 'pipeline ready');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    app,
+    stop: () =>
+      (stopping ??= (async () => {
+        await app.close(); // stop accepting, finish in-flight requests
+        await publisher?.close(); // flush the producer
+        await consumerStop?.(); // store and commit the current batch
+        for (const close of closers) await close();
+        await store?.close();
+        await removeServerInfo(config.dataDir, runRole);
+      })()),
+  };
+}
+
+/** Joins the consumer group in the background, retrying while Kafka is unreachable. */
+async function startWithRetry(start: () => Promise<void>, logger: Logger): Promise<void> {
+  for (let delay = 500; ; delay = Math.min(delay * 2, 10_000)) {
+    try {
+      return await start();
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'could not join the Kafka consumer group; retrying');
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}

@@ -1,0 +1,120 @@
+// Moves events from the Kafka topic into the store as a consumer group member.
+// Batches come from the broker: a fetch returns when `minBytes` have gathered or after
+// BATCH_MAX_WAIT_MS (size or age), and is cut into inserts of at most BATCH_MAX_ROWS.
+// Offsets are committed by hand, only after the rows are stored; a failing store is retried
+// with backoff while the partition is paused, and nothing past unstored data is committed.
+// After a rebalance the new owner re-reads from the last commit; storeBatch's token and key
+// check make that replay harmless.
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { KafkaConfig } from '../core/config.js';
+import type { Metrics } from '../core/metrics.js';
+import type { QueuedEnvelope } from '../queue/envelope.js';
+import { fromKafkaMessage } from '../queue/kafka-message.js';
+import { prepareTopic } from '../queue/kafka-publisher.js';
+import type { Store } from '../store/store.js';
+import { retryUntilDone } from './retry.js';
+import { storeBatch } from './store-batch.js';
+
+export interface KafkaReplyConsumerOptions {
+  kafka: Kafka;
+  config: KafkaConfig;
+  store: Store;
+  maxRows: number;
+  maxWaitMs: number;
+  logger: Logger;
+  metrics?: Metrics;
+  /** Called after each stored and committed insert, with its partition and row count. */
+  onBatch?: (partition: number, rows: number) => void;
+}
+
+export class KafkaReplyConsumer {
+  private readonly consumer: Consumer;
+  private readonly abort = new AbortController();
+  private joined = false;
+
+  constructor(private readonly opts: KafkaReplyConsumerOptions) {
+    this.consumer = opts.kafka.consumer({
+      groupId: opts.config.groupId,
+      allowAutoTopicCreation: false,
+      minBytes: 1024 * 1024,
+      maxWaitTimeInMs: opts.maxWaitMs,
+      maxBytesPerPartition: 16 * 1024 * 1024,
+      maxBytes: 64 * 1024 * 1024,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.joined = true;
+      opts.logger.info({ assignment: payload.memberAssignment }, 'joined the consumer group');
+    });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      opts.logger.error({ err: payload.error, restart: payload.restart }, 'Kafka consumer crashed');
+    });
+  }
+
+  /** True once the consumer is in its group. */
+  get ready(): boolean {
+    return this.joined && !this.abort.signal.aborted;
+  }
+
+  async start(): Promise<void> {
+    await prepareTopic(this.opts.kafka, this.opts.config);
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.opts.config.topic, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.handle(payload),
+    });
+  }
+
+  private async handle({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }: EachBatchPayload): Promise<void> {
+    const { store, maxRows, metrics } = this.opts;
+    const queueName = `kafka:${batch.topic}`;
+    const items: QueuedEnvelope[] = batch.messages.map((m) => ({ envelope: fromKafkaMessage(m), partition: batch.partition, offset: Number(m.offset) }));
+    for (let i = 0; i < items.length; i += maxRows) {
+      const chunk = items.slice(i, i + maxRows);
+      let resume: (() => void) | undefined;
+      let stale = false;
+      try {
+        await retryUntilDone(
+          async () => {
+            // Lost the partition (rebalance) or stopping: leave it uncommitted for its next owner.
+            if (!isRunning() || isStale()) return void (stale = true);
+            await storeBatch(store, chunk, queueName, metrics);
+          },
+          {
+            signal: this.abort.signal,
+            onError: (err, attempt) => {
+              metrics?.storeFailures.inc();
+              resume ??= pause();
+              this.opts.logger.error({ err, attempt, partition: batch.partition }, 'storing a batch failed; partition paused, retrying');
+              heartbeat().catch(() => undefined);
+            },
+          },
+        );
+      } catch {
+        return; // stopping while the store fails: nothing committed, nothing lost
+      } finally {
+        resume?.();
+      }
+      if (stale) return;
+      const last = chunk.at(-1)!.offset;
+      await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(last + 1) }]);
+      resolveOffset(String(last));
+      await heartbeat();
+      this.opts.onBatch?.(batch.partition, chunk.length);
+    }
+    metrics?.queueBacklog.set(Number(batch.offsetLagLow()));
+  }
+
+  /** Stops fetching, lets the current batch finish storing and committing, leaves the group. */
+  async stop(): Promise<void> {
+    // A store that keeps failing must not hold shutdown forever: give it a bounded chance.
+    const timer = setTimeout(() => this.abort.abort(), 10_000);
+    await this.consumer.disconnect();
+    clearTimeout(timer);
+    this.abort.abort();
+  }
+}

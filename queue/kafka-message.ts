@@ -1,0 +1,45 @@
+// Envelope <-> Kafka message. The value is the exact body bytes Aksita signed; receipt
+// metadata travels in headers (DESIGN.md promise 6), so any reader can re-verify the signature.
+import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
+import type { Envelope, SignatureStatus } from './envelope.js';
+
+export const HEADERS = {
+  agent: 'aksita-agent',
+  receivedAt: 'aksita-received-at',
+  signature: 'aksita-signature-status',
+  rejectCode: 'aksita-reject-code',
+  rejectReason: 'aksita-reject-reason',
+} as const;
+
+export function toKafkaMessage(env: Envelope): Message {
+  const headers: IHeaders = {
+    [HEADERS.agent]: env.agent,
+    [HEADERS.receivedAt]: String(env.receivedAtMs),
+    [HEADERS.signature]: env.signature,
+  };
+  if (env.reject) {
+    headers[HEADERS.rejectCode] = env.reject.code;
+    headers[HEADERS.rejectReason] = env.reject.reason;
+  }
+  // An empty key would send every unparseable body to one partition; null spreads them.
+  return { key: env.key === '' ? null : env.key, value: env.body, headers, timestamp: String(env.receivedAtMs) };
+}
+
+const header = (headers: IHeaders | undefined, name: string): string | undefined => {
+  const v = headers?.[name];
+  const one = Array.isArray(v) ? v[0] : v;
+  return one === undefined ? undefined : one.toString();
+};
+
+export function fromKafkaMessage(message: KafkaMessage): Envelope {
+  const env: Envelope = {
+    body: message.value ?? Buffer.alloc(0),
+    key: message.key?.toString('utf8') ?? '',
+    agent: header(message.headers, HEADERS.agent) ?? 'default',
+    receivedAtMs: Number(header(message.headers, HEADERS.receivedAt) ?? message.timestamp),
+    signature: (header(message.headers, HEADERS.signature) ?? 'unsigned') as SignatureStatus,
+  };
+  const code = header(message.headers, HEADERS.rejectCode);
+  if (code) env.reject = { code, reason: header(message.headers, HEADERS.rejectReason) ?? '' };
+  return env;
+}

@@ -1,0 +1,197 @@
+// Publishes envelopes to Kafka with acks from all in-sync replicas, coalescing concurrent
+// requests into one send (one send in flight at a time, which also keeps per-conversation
+// order). If Kafka cannot acknowledge within the budget, the events go to a local durable
+// log instead and the request still gets its 2xx; a forwarder drains that log to Kafka, in
+// order, once Kafka is back (DESIGN.md promise 2). While anything waits in the local log,
+// new events queue behind it so they cannot overtake older ones.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { KafkaConfig } from '../core/config.js';
+import type { Metrics } from '../core/metrics.js';
+import type { EmbeddedLog } from './embedded-log.js';
+import type { Envelope } from './envelope.js';
+import { ensureTopic } from './kafka-client.js';
+import { toKafkaMessage } from './kafka-message.js';
+import type { Publisher } from './publisher.js';
+
+interface Pending {
+  envelope: Envelope;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+const FORWARD_BATCH = 1_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([
+    promise,
+    sleep(ms, undefined, { ref: false }).then(() => {
+      throw new Error(`${what} timed out after ${ms} ms`);
+    }),
+  ]);
+}
+
+export class KafkaPublisher implements Publisher {
+  private readonly producer: Producer;
+  private mode: 'direct' | 'fallback' = 'fallback';
+  private pending: Pending[] = [];
+  private sending: Promise<void> | undefined;
+  private fallbackAppends = 0;
+  private forwarding: Promise<void> | undefined;
+  private connected = false;
+  private readonly stop = new AbortController();
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly config: KafkaConfig,
+    private readonly fallback: EmbeddedLog,
+    private readonly logger: Logger,
+    private readonly metrics?: Metrics,
+  ) {
+    this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  }
+
+  /** Connects (within the publish budget) and starts in direct mode, or in fallback mode if Kafka is not there. */
+  async start(): Promise<void> {
+    if (this.fallback.backlog === 0) {
+      try {
+        await withTimeout(this.connect(), this.config.publishTimeoutMs * 5, 'connecting to Kafka');
+        this.setMode('direct');
+        return;
+      } catch (err) {
+        this.logger.warn({ err }, 'Kafka is not reachable at start-up: accepting into the local fallback log');
+      }
+    }
+    this.setMode('fallback');
+  }
+
+  private async connect(): Promise<void> {
+    if (this.connected) return;
+    await this.producer.connect();
+    await prepareTopic(this.kafka, this.config);
+    this.connected = true;
+  }
+
+  get ready(): boolean {
+    return this.fallback.healthy;
+  }
+
+  describe(): Record<string, unknown> {
+    return { kafka: this.mode === 'direct' ? 'connected' : 'fallback', fallbackBacklog: this.fallback.backlog };
+  }
+
+  publish(envelope: Envelope): Promise<void> {
+    if (this.mode === 'fallback') return this.toFallback([envelope]);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ envelope, resolve, reject });
+      this.sending ??= this.sendLoop().finally(() => (this.sending = undefined));
+    });
+  }
+
+  private async sendLoop(): Promise<void> {
+    while (this.pending.length > 0) {
+      const group = this.pending;
+      this.pending = [];
+      if (this.mode === 'fallback') {
+        await this.settle(group, this.toFallback(group.map((p) => p.envelope)));
+        continue;
+      }
+      const send = this.producer.send({ topic: this.config.topic, acks: -1, messages: group.map((p) => toKafkaMessage(p.envelope)) });
+      try {
+        await withTimeout(send, this.config.publishTimeoutMs, 'Kafka acknowledgement');
+        group.forEach((p) => p.resolve());
+      } catch (err) {
+        send.catch(() => undefined); // abandoned; it may still land, and storage deduplicates
+        this.logger.warn({ err: (err as Error).message, events: group.length }, 'Kafka did not acknowledge in time: using the local fallback log');
+        this.setMode('fallback');
+        await this.settle(group, this.toFallback(group.map((p) => p.envelope)));
+      }
+    }
+  }
+
+  private async settle(group: Pending[], done: Promise<void>): Promise<void> {
+    try {
+      await done;
+      group.forEach((p) => p.resolve());
+    } catch (err) {
+      group.forEach((p) => p.reject(err));
+    }
+  }
+
+  private async toFallback(envelopes: Envelope[]): Promise<void> {
+    this.fallbackAppends += 1;
+    try {
+      await Promise.all(envelopes.map((e) => this.fallback.append(e)));
+    } finally {
+      this.fallbackAppends -= 1;
+      this.metrics?.kafkaFallbackBacklog.set(this.fallback.backlog);
+    }
+  }
+
+  private setMode(mode: 'direct' | 'fallback'): void {
+    this.mode = mode;
+    this.metrics?.kafkaFallbackActive.set(mode === 'fallback' ? 1 : 0);
+    if (mode === 'fallback') this.forwarding ??= this.forward().finally(() => (this.forwarding = undefined));
+  }
+
+  /** Drains the fallback log to Kafka in order; switches back to direct sends once it is empty. */
+  private async forward(): Promise<void> {
+    let delay = 100;
+    while (!this.stop.signal.aborted) {
+      try {
+        await this.connect();
+        const batch = await this.fallback.read(FORWARD_BATCH);
+        if (batch.length === 0) {
+          if (this.fallbackAppends === 0 && this.fallback.backlog === 0) {
+            this.logger.info('local fallback log drained to Kafka: publishing directly again');
+            this.mode = 'direct';
+            this.metrics?.kafkaFallbackActive.set(0);
+            return;
+          }
+          await this.fallback.waitForData(1_000, this.stop.signal);
+          continue;
+        }
+        // Keep the batch until Kafka takes it: the log's read cursor has moved past it.
+        for (;;) {
+          try {
+            await withTimeout(this.producer.send({ topic: this.config.topic, acks: -1, messages: batch.map((q) => toKafkaMessage(q.envelope)) }), 15_000, 'forwarding to Kafka');
+            break;
+          } catch (err) {
+            if (this.stop.signal.aborted) return;
+            this.logger.warn({ err: (err as Error).message, backlog: this.fallback.backlog }, 'forwarding to Kafka failed; retrying');
+            await sleep(delay, undefined, { signal: this.stop.signal }).catch(() => undefined);
+            delay = Math.min(delay * 2, 5_000);
+          }
+        }
+        delay = 100;
+        await this.fallback.commit(batch.at(-1)!.offset + 1);
+        this.metrics?.kafkaFallbackBacklog.set(this.fallback.backlog);
+      } catch (err) {
+        this.connected = false;
+        this.logger.warn({ err: (err as Error).message }, 'Kafka is still unreachable');
+        await sleep(delay, undefined, { signal: this.stop.signal }).catch(() => undefined);
+        delay = Math.min(delay * 2, 5_000);
+      }
+    }
+  }
+
+  /** Flushes in-flight sends, stops forwarding (the rest stays durable in the local log), disconnects. */
+  async close(): Promise<void> {
+    await this.sending;
+    this.stop.abort();
+    await this.forwarding;
+    await this.producer.disconnect().catch(() => undefined);
+  }
+}
+
+/** Creates the topic when missing (called by whichever side starts first). */
+export async function prepareTopic(kafka: Kafka, config: KafkaConfig): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopic(admin, config);
+  } finally {
+    await admin.disconnect();
+  }
+}
