@@ -41,7 +41,8 @@ export class KafkaReplyConsumer {
       maxWaitTimeInMs: opts.maxWaitMs,
       maxBytesPerPartition: 16 * 1024 * 1024,
       maxBytes: 64 * 1024 * 1024,
-      sessionTimeout: 30_000,
+      // A crashed member holds its partitions until this expires; heartbeats continue during store retries.
+      sessionTimeout: 10_000,
       heartbeatInterval: 3_000,
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {

@@ -7,17 +7,23 @@
 //
 // Layout under `dir`: segment files `<first sequence number>.seg`, and `consumer.pos` holding
 // the next sequence the consumer has not stored yet. Segments wholly below it are deleted.
-import { mkdir, open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
+// One process at a time: the log takes no lock of its own (the caller holds DATA_DIR).
+import { open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../core/errors.js';
 import { decodeEnvelope, encodeEnvelope, type Envelope, type QueuedEnvelope } from './envelope.js';
-import { fsyncDir, writeFileAtomic } from './fs-durable.js';
+import { fsyncDir, mkdirDurable, writeFileAtomic } from './fs-durable.js';
 import { frameRecord, HEADER_BYTES, scanRecords } from './segment-format.js';
 
 export interface EmbeddedLogOptions {
   dir: string;
   /** Start a new segment once the current one is this large. @default 16 MiB */
   segmentBytes?: number;
+  /**
+   * Bytes of appends allowed to wait for the disk at once; past it, append refuses with a
+   * retriable `not_durable` instead of buffering without bound (DESIGN.md promise 7). @default 64 MiB
+   */
+  maxPendingBytes?: number;
 }
 
 interface Segment {
@@ -27,33 +33,61 @@ interface Segment {
   size: number;
 }
 
+interface Cursor {
+  seq: number;
+  segment: Segment;
+  /** Byte offset of record `seq` within `segment`. */
+  offset: number;
+}
+
 interface PendingAppend {
   record: Buffer;
   resolve: (seq: number) => void;
   reject: (err: unknown) => void;
 }
 
+const MiB = 1024 * 1024;
+const POSITION_FILE = 'consumer.pos';
 const segmentName = (firstSeq: number) => `${String(firstSeq).padStart(16, '0')}.seg`;
 
 export class EmbeddedLog {
   private readonly segments: Segment[] = [];
-  private writer!: FileHandle;
+  private writer: FileHandle | undefined;
   private endSeq = 0;
   private committedSeq = 0;
   private pending: PendingAppend[] = [];
+  /** Bytes appended but not yet durable or failed: the queued ones and the group being written. */
+  private pendingBytes = 0;
   private flushing: Promise<void> | undefined;
+  private committing: Promise<void> = Promise.resolve();
   private broken: Error | undefined;
   private closed = false;
-  // Reader state: the next record to hand to the consumer.
-  private cursor = { seq: 0, segment: 0, offset: 0 };
+  private closing: Promise<void> | undefined;
+  // The next record to hand to the consumer. It names its segment, not an index, because
+  // reclaiming old segments shifts the indices.
+  private cursor!: Cursor;
   private reader: { segment: Segment; fh: FileHandle } | undefined;
-  private waiters = new Set<() => void>();
+  private readonly waiters = new Set<() => void>();
 
-  private constructor(private readonly dir: string, private readonly segmentBytes: number) {}
+  private constructor(
+    private readonly dir: string,
+    private readonly segmentBytes: number,
+    private readonly maxPendingBytes: number,
+  ) {}
 
   static async open(options: EmbeddedLogOptions): Promise<EmbeddedLog> {
-    const log = new EmbeddedLog(options.dir, options.segmentBytes ?? 16 * 1024 * 1024);
-    await log.recover();
+    const segmentBytes = options.segmentBytes ?? 16 * MiB;
+    const maxPendingBytes = options.maxPendingBytes ?? 64 * MiB;
+    for (const [name, value] of Object.entries({ segmentBytes, maxPendingBytes })) {
+      if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`embedded log: ${name} must be a positive integer, not ${value}`);
+    }
+    const log = new EmbeddedLog(options.dir, segmentBytes, maxPendingBytes);
+    try {
+      await log.recover();
+    } catch (err) {
+      await log.releaseFiles();
+      throw err;
+    }
     return log;
   }
 
@@ -80,26 +114,40 @@ export class EmbeddedLog {
   append(envelope: Envelope): Promise<number> {
     if (this.broken) return Promise.reject(new AppError('not_durable', ['the local log failed earlier'], { cause: this.broken }));
     if (this.closed) return Promise.reject(new AppError('shutting_down'));
+    let record: Buffer;
+    try {
+      record = frameRecord(encodeEnvelope(envelope));
+    } catch (err) {
+      // Refused before anything was written: the log stays healthy, and a retry cannot help.
+      const reason = `the event does not fit in one log record (${(err as Error).message})`;
+      return Promise.reject(new AppError('not_durable', [reason], { cause: err, retriable: false }));
+    }
+    if (this.pendingBytes > 0 && this.pendingBytes + record.length > this.maxPendingBytes) {
+      return Promise.reject(new AppError('not_durable', [`the disk is behind: ${this.pendingBytes} bytes are waiting to be written`]));
+    }
     return new Promise((resolve, reject) => {
-      this.pending.push({ record: frameRecord(encodeEnvelope(envelope)), resolve, reject });
-      this.flushing ??= this.flushLoop().finally(() => (this.flushing = undefined));
+      this.pending.push({ record, resolve, reject });
+      this.pendingBytes += record.length;
+      this.flushing ??= this.flushLoop();
     });
   }
 
   // Group commit: while one write+fdatasync runs, new appends queue up and share the next one.
   private async flushLoop(): Promise<void> {
+    // Appends made in the same tick as the one that started the loop join its first group.
+    await null;
     while (this.pending.length > 0) {
       const group = this.pending;
       this.pending = [];
-      const active = this.segments.at(-1)!;
+      const bytes = group.reduce((n, p) => n + p.record.length, 0);
       try {
         if (this.broken) throw this.broken;
-        if (active.size >= this.segmentBytes) await this.roll();
+        if (this.segments.at(-1)!.size >= this.segmentBytes) await this.roll();
         const target = this.segments.at(-1)!;
-        const bytes = group.reduce((n, p) => n + p.record.length, 0);
-        const { bytesWritten } = await this.writer.writev(group.map((p) => p.record), target.size);
+        const writer = this.writer!;
+        const { bytesWritten } = await writer.writev(group.map((p) => p.record), target.size);
         if (bytesWritten !== bytes) throw new Error(`short write: ${bytesWritten} of ${bytes} bytes`);
-        await this.writer.datasync();
+        await writer.datasync();
         target.size += bytes;
         const first = this.endSeq;
         this.endSeq += group.length;
@@ -111,92 +159,146 @@ export class EmbeddedLog {
         this.broken ??= err instanceof Error ? err : new Error(String(err));
         const failure = new AppError('not_durable', ['the local log could not be written'], { cause: err });
         group.forEach((p) => p.reject(failure));
+      } finally {
+        this.pendingBytes -= bytes;
       }
     }
+    // In the same synchronous step as the emptiness check above: an append that comes after
+    // it sees no loop running and starts one. (Clearing this in a `.finally()` callback left a
+    // gap in which an append was queued behind a loop that had already ended.)
+    this.flushing = undefined;
   }
 
   private async roll(): Promise<void> {
-    await this.writer.close();
+    const old = this.writer;
+    this.writer = undefined;
+    await old?.close();
     await this.createSegment(this.endSeq);
   }
 
   private async createSegment(firstSeq: number): Promise<void> {
     const file = path.join(this.dir, segmentName(firstSeq));
-    this.writer = await open(file, 'w');
+    // 'wx': a segment is never re-created, so an existing file means something else wrote here.
+    this.writer = await open(file, 'wx');
     await fsyncDir(this.dir);
     this.segments.push({ firstSeq, file, size: 0 });
   }
 
   private async recover(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await mkdirDurable(this.dir);
     const names = (await readdir(this.dir)).filter((n) => /^\d{16}\.seg$/.test(n)).sort();
-    const pos = await readFile(path.join(this.dir, 'consumer.pos'), 'utf8').catch(() => undefined);
-    this.committedSeq = pos ? Number(JSON.parse(pos).next) : 0;
+    this.committedSeq = await this.readPosition();
     // Without a position file (never committed), start at the oldest record still on disk.
     const oldest = names[0] ? Number(names[0].slice(0, 16)) : 0;
     if (this.committedSeq < oldest) this.committedSeq = oldest;
     let expected: number | undefined;
+    let cursor: Cursor | undefined;
     for (const [i, name] of names.entries()) {
       const file = path.join(this.dir, name);
       const firstSeq = Number(name.slice(0, 16));
+      if (expected !== undefined && firstSeq !== expected) throw new Error(`embedded log: segment ${file} does not follow the one before it (expected it to start at ${expected})`);
       const buf = await readFile(file);
       const scan = scanRecords(buf, true);
-      const last = i === names.length - 1;
-      if (expected !== undefined && firstSeq !== expected) throw new Error(`embedded log: segment ${name} does not follow the one before it`);
       if (scan.validEnd < buf.length) {
-        if (!last) throw new Error(`embedded log: segment ${name} is damaged at byte ${scan.validEnd}; it is not the newest, so this is not a torn write`);
+        if (i < names.length - 1) throw new Error(`embedded log: segment ${file} is damaged at byte ${scan.validEnd}; it is not the newest, so this is not a torn write`);
         // A torn final write: never acknowledged, safe to cut away.
         const fh = await open(file, 'r+');
-        await fh.truncate(scan.validEnd);
-        await fh.sync();
-        await fh.close();
+        try {
+          await fh.truncate(scan.validEnd);
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
       }
-      this.segments.push({ firstSeq, file, size: scan.validEnd });
+      const segment = { firstSeq, file, size: scan.validEnd };
+      this.segments.push(segment);
       expected = firstSeq + scan.records.length;
       if (this.committedSeq >= firstSeq && this.committedSeq < expected) {
-        this.cursor = { seq: this.committedSeq, segment: i, offset: scan.records[this.committedSeq - firstSeq]!.start };
+        cursor = { seq: this.committedSeq, segment, offset: scan.records[this.committedSeq - firstSeq]!.start };
       }
     }
     this.endSeq = expected ?? this.committedSeq;
-    if (this.committedSeq > this.endSeq) throw new Error('embedded log: consumer position is past the end of the log');
-    if (this.segments.length === 0 || this.committedSeq === this.endSeq) {
+    if (this.committedSeq > this.endSeq) throw new Error(`embedded log: consumer position ${this.committedSeq} is past the end of the log (${this.endSeq}) in ${this.dir}`);
+    if (cursor === undefined) {
       // Nothing unconsumed: start a fresh segment at the consumer position and drop the rest.
       for (const s of this.segments.splice(0)) await unlink(s.file);
       await this.createSegment(this.endSeq);
-      this.cursor = { seq: this.endSeq, segment: 0, offset: 0 };
+      this.cursor = { seq: this.endSeq, segment: this.segments[0]!, offset: 0 };
     } else {
+      this.cursor = cursor;
       this.writer = await open(this.segments.at(-1)!.file, 'r+');
       await this.reclaim();
     }
   }
 
-  /** Reads up to `maxRecords` durable records after the previous read, in order. */
-  async read(maxRecords: number, maxBytes = 8 * 1024 * 1024): Promise<QueuedEnvelope[]> {
+  private async readPosition(): Promise<number> {
+    const file = path.join(this.dir, POSITION_FILE);
+    const raw = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (raw === undefined) return 0;
+    let next: unknown;
+    try {
+      next = (JSON.parse(raw) as { next?: unknown }).next;
+    } catch {
+      next = undefined;
+    }
+    if (typeof next !== 'number' || !Number.isSafeInteger(next) || next < 0) {
+      throw new Error(`embedded log: ${file} holds ${JSON.stringify(raw)}; expected {"next": <sequence number>}`);
+    }
+    return next;
+  }
+
+  /**
+   * Reads the records after the previous read, in order: at most `maxRecords` of them and at
+   * most `maxBytes` as stored (framing, metadata and body). The first record is returned
+   * whatever its size, so one large record can never stall the reader.
+   */
+  async read(maxRecords: number, maxBytes = 8 * MiB): Promise<QueuedEnvelope[]> {
+    if (this.closed) throw new Error('embedded log: read after close');
     const out: QueuedEnvelope[] = [];
+    let budget = maxBytes;
     while (out.length < maxRecords && this.cursor.seq < this.endSeq) {
-      let segment = this.segments[this.cursor.segment]!;
-      if (this.cursor.offset >= segment.size && this.cursor.segment < this.segments.length - 1) {
-        this.cursor = { seq: this.cursor.seq, segment: this.cursor.segment + 1, offset: 0 };
-        continue;
-      }
-      if (this.reader?.segment !== segment) {
-        await this.reader?.fh.close();
-        this.reader = { segment, fh: await open(segment.file, 'r') };
-      }
-      const header = Buffer.alloc(HEADER_BYTES);
-      await this.reader.fh.read(header, 0, HEADER_BYTES, this.cursor.offset);
-      const want = Math.max(Math.min(maxBytes, segment.size - this.cursor.offset), HEADER_BYTES + header.readUInt32BE(0));
-      const buf = Buffer.allocUnsafe(want);
-      const { bytesRead } = await this.reader.fh.read(buf, 0, want, this.cursor.offset);
-      const scan = scanRecords(buf.subarray(0, bytesRead), false, maxRecords - out.length);
-      if (scan.corrupt || scan.records.length === 0) throw new Error(`embedded log: unreadable record at ${segment.file}:${this.cursor.offset}`);
+      this.advanceCursor();
+      const { segment, offset } = this.cursor;
+      const fh = await this.readerFor(segment);
+      const header = await readAt(fh, HEADER_BYTES, offset, segment.file);
+      const firstBytes = HEADER_BYTES + header.readUInt32BE(0);
+      if (firstBytes > segment.size - offset) throw new Error(`embedded log: record at ${segment.file}:${offset} runs past the durable end of the segment`);
+      if (out.length > 0 && firstBytes > budget) break;
+      const buf = await readAt(fh, Math.max(firstBytes, Math.min(budget, segment.size - offset)), offset, segment.file);
+      const scan = scanRecords(buf, false, maxRecords - out.length);
+      if (scan.corrupt || scan.records.length === 0) throw new Error(`embedded log: unreadable record at ${segment.file}:${offset + scan.validEnd}`);
       for (const r of scan.records) {
+        // Copy out of the read buffer so it can be freed; the envelope keeps only its record.
         out.push({ envelope: decodeEnvelope(Buffer.from(r.payload)), partition: 0, offset: this.cursor.seq++ });
       }
       this.cursor.offset += scan.validEnd;
-      if (out.reduce((n, q) => n + q.envelope.body.length, 0) >= maxBytes) break;
+      budget -= scan.validEnd;
+      if (budget <= 0) break;
     }
     return out;
+  }
+
+  /** Moves a cursor at the end of a finished segment to the start of the next one. */
+  private advanceCursor(): void {
+    let i = this.segments.indexOf(this.cursor.segment);
+    while (this.cursor.offset >= this.cursor.segment.size && i < this.segments.length - 1) {
+      i += 1;
+      this.cursor.segment = this.segments[i]!;
+      this.cursor.offset = 0;
+    }
+  }
+
+  private async readerFor(segment: Segment): Promise<FileHandle> {
+    if (this.reader?.segment !== segment) {
+      const old = this.reader;
+      this.reader = undefined;
+      await old?.fh.close();
+      this.reader = { segment, fh: await open(segment.file, 'r') };
+    }
+    return this.reader.fh;
   }
 
   /** Resolves when unread records exist, after `timeoutMs`, or when `signal` aborts. */
@@ -216,35 +318,64 @@ export class EmbeddedLog {
   }
 
   /** Records that everything before `nextSeq` is stored, and deletes segments no longer needed. */
-  async commit(nextSeq: number): Promise<void> {
+  commit(nextSeq: number): Promise<void> {
+    // One at a time: concurrent commits would share the position file's temporary name.
+    const run = this.committing.then(() => this.commitNow(nextSeq));
+    this.committing = run.catch(() => {});
+    return run;
+  }
+
+  private async commitNow(nextSeq: number): Promise<void> {
+    if (!Number.isSafeInteger(nextSeq)) throw new RangeError(`embedded log: cannot commit ${nextSeq}, not a sequence number`);
     if (nextSeq <= this.committedSeq) return;
     if (nextSeq > this.endSeq) throw new Error(`embedded log: cannot commit ${nextSeq}, the log ends at ${this.endSeq}`);
-    await writeFileAtomic(path.join(this.dir, 'consumer.pos'), JSON.stringify({ next: nextSeq }));
+    await writeFileAtomic(path.join(this.dir, POSITION_FILE), JSON.stringify({ next: nextSeq }));
     this.committedSeq = nextSeq;
     await this.reclaim();
   }
 
   private async reclaim(): Promise<void> {
+    this.advanceCursor();
     let removed = 0;
-    while (this.segments.length > 1 && this.segments[1]!.firstSeq <= this.committedSeq && this.cursor.segment > 0) {
-      const [gone] = this.segments.splice(0, 1);
-      if (this.reader && this.reader.segment === gone) {
-        await this.reader.fh.close();
+    // The oldest segment goes once all of it is committed and the reader has moved past it.
+    while (this.segments.length > 1 && this.segments[1]!.firstSeq <= this.committedSeq && this.segments[0] !== this.cursor.segment) {
+      const gone = this.segments.shift()!;
+      if (this.reader?.segment === gone) {
+        const { fh } = this.reader;
         this.reader = undefined;
+        await fh.close();
       }
-      await unlink(gone!.file);
-      this.cursor.segment -= 1;
+      await unlink(gone.file);
       removed += 1;
     }
     if (removed > 0) await fsyncDir(this.dir);
   }
 
-  /** Waits for queued appends, then closes the files. */
-  async close(): Promise<void> {
-    await this.flushing;
-    this.closed = true;
-    for (const wake of this.waiters) wake();
-    await this.reader?.fh.close();
-    await this.writer.close();
+  /** Refuses new appends, waits for the queued ones and any commit, then closes the files. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      for (const wake of this.waiters) wake();
+      while (this.flushing) await this.flushing;
+      await this.committing;
+      await this.releaseFiles();
+    })();
+    return this.closing;
   }
+
+  private async releaseFiles(): Promise<void> {
+    const { reader, writer } = this;
+    this.reader = undefined;
+    this.writer = undefined;
+    await reader?.fh.close();
+    await writer?.close();
+  }
+}
+
+/** Reads exactly `length` bytes at `position`; durable bytes that are missing mean damage. */
+async function readAt(fh: FileHandle, length: number, position: number, file: string): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(length);
+  const { bytesRead } = await fh.read(buf, 0, length, position);
+  if (bytesRead !== length) throw new Error(`embedded log: ${file} ends at byte ${position + bytesRead}, before its durable end ${position + length}`);
+  return buf;
 }

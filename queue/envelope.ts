@@ -35,9 +35,12 @@ interface Meta {
 
 /** Serialises an envelope into one record: [u16 meta length][meta JSON][body]. */
 export function encodeEnvelope(env: Envelope): Buffer {
+  // JSON would turn NaN or Infinity into null: refuse rather than store a different value.
+  if (!Number.isFinite(env.receivedAtMs)) throw new RangeError(`envelope receivedAtMs must be a finite number, not ${env.receivedAtMs}`);
   const meta: Meta = { k: env.key, a: env.agent, r: env.receivedAtMs, s: env.signature };
   if (env.reject) meta.x = env.reject;
   const metaBytes = Buffer.from(JSON.stringify(meta), 'utf8');
+  if (metaBytes.length > 0xffff) throw new RangeError(`envelope metadata is ${metaBytes.length} bytes; the limit is 65535 (is the key or agent name that long?)`);
   const out = Buffer.allocUnsafe(2 + metaBytes.length + env.body.length);
   out.writeUInt16BE(metaBytes.length, 0);
   metaBytes.copy(out, 2);
@@ -47,6 +50,7 @@ export function encodeEnvelope(env: Envelope): Buffer {
 
 export function decodeEnvelope(record: Buffer): Envelope {
   const metaLength = record.readUInt16BE(0);
+  if (2 + metaLength > record.length) throw new RangeError(`envelope record of ${record.length} bytes claims ${metaLength} bytes of metadata`);
   const meta = JSON.parse(record.subarray(2, 2 + metaLength).toString('utf8')) as Meta;
   const env: Envelope = {
     body: record.subarray(2 + metaLength),

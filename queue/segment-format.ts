@@ -9,6 +9,11 @@ export const HEADER_BYTES = 8;
 export const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
 export function frameRecord(payload: Buffer): Buffer {
+  // An empty payload would frame as eight zero bytes, which is exactly what a file extended
+  // by a crash (a size update without its data) reads as; refusing it keeps zeros invalid.
+  if (payload.length === 0 || payload.length > MAX_RECORD_BYTES) {
+    throw new RangeError(`a log record holds 1 to ${MAX_RECORD_BYTES} bytes, not ${payload.length}`);
+  }
   const out = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
   out.writeUInt32BE(payload.length, 0);
   out.writeUInt32BE(crc32(payload), 4);
@@ -41,7 +46,7 @@ export function scanRecords(buf: Buffer, complete: boolean, maxRecords = Infinit
   let pos = 0;
   while (records.length < maxRecords && pos + HEADER_BYTES <= buf.length) {
     const length = buf.readUInt32BE(pos);
-    if (length > MAX_RECORD_BYTES) return { records, validEnd: pos, corrupt: true };
+    if (length === 0 || length > MAX_RECORD_BYTES) return { records, validEnd: pos, corrupt: true };
     const end = pos + HEADER_BYTES + length;
     if (end > buf.length) break;
     const payload = buf.subarray(pos + HEADER_BYTES, end);

@@ -1,0 +1,169 @@
+// Reopening the embedded log over files a crash left behind, and segment rolling/reclaiming.
+import { appendFile, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EmbeddedLog } from '../../queue/embedded-log.js';
+import { encodeEnvelope } from '../../queue/envelope.js';
+import { frameRecord } from '../../queue/segment-format.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { envelope, readAll, segmentFiles } from './log-fixtures.js';
+
+let dir: { path: string; remove: () => Promise<void> };
+
+beforeEach(async () => {
+  dir = await tempDir('embedded-log-recover-');
+});
+afterEach(async () => {
+  await dir.remove();
+});
+
+/** Appends `count` records starting at envelope(first), `perGroup` at a time, so segments roll between groups. */
+async function fill(log: EmbeddedLog, first: number, count: number, perGroup = 1, bodyBytes = 150): Promise<void> {
+  for (let i = first; i < first + count; i += perGroup) {
+    const n = Math.min(perGroup, first + count - i);
+    await Promise.all(Array.from({ length: n }, (_, k) => log.append(envelope(i + k, bodyBytes))));
+  }
+}
+
+const framed = (i: number) => frameRecord(encodeEnvelope(envelope(i, 150)));
+const flipped = (buf: Buffer, at: number) => {
+  const out = Buffer.from(buf);
+  out[at]! ^= 0x01;
+  return out;
+};
+
+describe('a torn tail on the newest segment', () => {
+  const damage: [string, () => Buffer][] = [
+    ['a truncated header', () => framed(99).subarray(0, 5)],
+    ['a truncated payload', () => framed(99).subarray(0, framed(99).length - 10)],
+    ['a record with a flipped CRC byte', () => flipped(framed(99), 6)],
+    ['a record with a flipped payload byte', () => flipped(framed(99), 30)],
+    ['zero bytes (size extended, data never written)', () => Buffer.alloc(4096)],
+    ['random garbage', () => Buffer.from(Array.from({ length: 777 }, (_, i) => (i * 97 + 13) & 0xff))],
+  ];
+
+  it.each(damage)('%s is cut away on reopen; complete records stay and new appends follow them', async (_name, tail) => {
+    const first = await EmbeddedLog.open({ dir: dir.path });
+    await fill(first, 0, 12, 4);
+    await first.close();
+    const [segment] = await segmentFiles(dir.path);
+    const goodSize = segment!.size;
+    await appendFile(segment!.file, tail());
+
+    const log = await EmbeddedLog.open({ dir: dir.path });
+    expect(log.end).toBe(12);
+    expect((await stat(segment!.file)).size).toBe(goodSize);
+    expect(await log.append(envelope(12, 150))).toBe(12);
+    const expected = Array.from({ length: 13 }, (_, i) => envelope(i, 150));
+    expect((await readAll(log)).map((q) => q.envelope)).toEqual(expected);
+    await log.close();
+
+    const again = await EmbeddedLog.open({ dir: dir.path });
+    expect((await readAll(again)).map((q) => q.envelope)).toEqual(expected);
+    await again.close();
+  });
+
+  it('a torn tail on the newest of several segments is cut away and the older segments are untouched', async () => {
+    const first = await EmbeddedLog.open({ dir: dir.path, segmentBytes: 4096 });
+    await fill(first, 0, 60, 3);
+    await first.close();
+    const before = await segmentFiles(dir.path);
+    expect(before.length).toBeGreaterThan(2);
+    await appendFile(before.at(-1)!.file, framed(99).subarray(0, 40));
+
+    const log = await EmbeddedLog.open({ dir: dir.path, segmentBytes: 4096 });
+    expect(await segmentFiles(dir.path)).toEqual(before);
+    expect((await readAll(log)).map((q) => q.offset)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    await log.close();
+  });
+});
+
+describe('damage that is not a torn write', () => {
+  it('a damaged record in an older segment makes open fail with a clear error', async () => {
+    const first = await EmbeddedLog.open({ dir: dir.path, segmentBytes: 4096 });
+    await fill(first, 0, 60, 3);
+    await first.close();
+    const [oldest] = await segmentFiles(dir.path);
+    const bytes = await readFile(oldest!.file);
+    await writeFile(oldest!.file, flipped(bytes, 200));
+    await expect(EmbeddedLog.open({ dir: dir.path })).rejects.toThrow(/0000000000000000\.seg is damaged at byte \d+; it is not the newest/);
+  });
+
+  it('a missing segment in the middle makes open fail rather than skip records', async () => {
+    const first = await EmbeddedLog.open({ dir: dir.path, segmentBytes: 4096 });
+    await fill(first, 0, 60, 3);
+    await first.close();
+    const files = await segmentFiles(dir.path);
+    await rm(files[1]!.file);
+    await expect(EmbeddedLog.open({ dir: dir.path })).rejects.toThrow(/does not follow the one before it/);
+  });
+
+  it('a consumer position file that is not a position makes open fail with its name', async () => {
+    await writeFile(path.join(dir.path, 'consumer.pos'), 'garbage');
+    await expect(EmbeddedLog.open({ dir: dir.path })).rejects.toThrow(/consumer\.pos holds "garbage"/);
+  });
+});
+
+describe('segments', () => {
+  it('many appends roll over into several segments, each starting where the last ended', async () => {
+    const log = await EmbeddedLog.open({ dir: dir.path, segmentBytes: 4096 });
+    await fill(log, 0, 200, 5);
+    const files = await segmentFiles(dir.path);
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    expect(files[0]!.firstSeq).toBe(0);
+    expect(files.every((f, i) => i === 0 || f.firstSeq > files[i - 1]!.firstSeq)).toBe(true);
+    expect((await readAll(log)).map((q) => q.envelope)).toEqual(Array.from({ length: 200 }, (_, i) => envelope(i, 150)));
+    await log.close();
+  });
+
+  it('committing all but the last few records deletes the consumed segments; reopen and appends still work', async () => {
+    const log = await EmbeddedLog.open({ dir: dir.path, segmentBytes: 4096 });
+    await fill(log, 0, 200, 5);
+    const before = await segmentFiles(dir.path);
+    expect(await readAll(log)).toHaveLength(200);
+    await log.commit(197);
+
+    const after = await segmentFiles(dir.path);
+    expect(after.length).toBeLessThan(before.length);
+    // Only the segment holding record 197 and any after it remain.
+    expect(after[0]!.firstSeq).toBeLessThanOrEqual(197);
+    expect(after.slice(1).every((f) => f.firstSeq > 197)).toBe(true);
+    expect(after).toEqual(before.slice(before.length - after.length));
+    await log.close();
+
+    const reopened = await EmbeddedLog.open({ dir: dir.path, segmentBytes: 4096 });
+    expect(reopened.backlog).toBe(3);
+    expect((await readAll(reopened)).map((q) => q.offset)).toEqual([197, 198, 199]);
+    await fill(reopened, 200, 30, 5);
+    expect((await readAll(reopened)).map((q) => q.envelope)).toEqual(Array.from({ length: 30 }, (_, i) => envelope(200 + i, 150)));
+    await reopened.commit(230);
+    expect((await segmentFiles(dir.path)).length).toBe(1);
+    await reopened.close();
+  });
+
+  it('a segment is deleted as soon as it is committed, even when the reader stopped exactly at its end', async () => {
+    const log = await EmbeddedLog.open({ dir: dir.path, segmentBytes: 4096 });
+    await fill(log, 0, 60, 3);
+    const [first, second] = await segmentFiles(dir.path);
+    const boundary = second!.firstSeq;
+    expect((await log.read(boundary)).map((q) => q.offset).at(-1)).toBe(boundary - 1);
+    await log.commit(boundary);
+    expect((await readdir(dir.path)).includes(path.basename(first!.file))).toBe(false);
+    expect((await log.read(1)).map((q) => q.offset)).toEqual([boundary]);
+    await log.close();
+  });
+
+  it('reopening a fully committed log starts one fresh segment at the next sequence number', async () => {
+    const log = await EmbeddedLog.open({ dir: dir.path, segmentBytes: 4096 });
+    await fill(log, 0, 60, 3);
+    await readAll(log);
+    await log.commit(60);
+    await log.close();
+
+    const reopened = await EmbeddedLog.open({ dir: dir.path, segmentBytes: 4096 });
+    expect((await segmentFiles(dir.path)).map((f) => [f.firstSeq, f.size])).toEqual([[60, 0]]);
+    expect(await reopened.append(envelope(60, 150))).toBe(60);
+    expect((await readAll(reopened)).map((q) => q.envelope)).toEqual([envelope(60, 150)]);
+    await reopened.close();
+  });
+});
