@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../core/config.js';
 import { AppError } from '../core/errors.js';
 import { createMetrics } from '../core/metrics.js';
-import { findRunningServer, queryToken, removeServerInfo, writeServerInfo, type RunRole } from '../core/run-files.js';
+import { lockDataDir, queryToken, removeServerInfo, writeServerInfo, type RunRole } from '../core/run-files.js';
 import { EmbeddedConsumer } from '../consumer/embedded-consumer.js';
 import { KafkaReplyConsumer } from '../consumer/kafka-consumer.js';
 import { buildApp } from '../ingest/app.js';
@@ -19,7 +19,7 @@ import { createKafka } from '../queue/kafka-client.js';
 import { KafkaPublisher } from '../queue/kafka-publisher.js';
 import { embeddedQueueName } from '../queue/log-identity.js';
 import { embeddedPublisher, type Publisher } from '../queue/publisher.js';
-import { queryRoutes } from '../reports/query-route.js';
+import { readApi } from '../reports/read-api.js';
 import { ChdbStore } from '../store/chdb-store.js';
 
 export type Role = 'all' | 'ingest' | 'consume';
@@ -32,11 +32,10 @@ export interface RunningPipeline {
 
 export async function startPipeline(config: Config, logger: Logger, role: Role): Promise<RunningPipeline> {
   const runRole: RunRole = role === 'ingest' ? 'ingest' : 'server';
-  const holder = await findRunningServer(config.dataDir, runRole);
-  if (holder) throw new AppError('data_dir_locked', [config.dataDir, holder.pid]);
   if (role === 'consume' && !config.kafka) {
     throw new AppError('config_invalid', ['  KAFKA_BROKERS: expected to be set for `consume` (without Kafka, `start` runs everything in one process)']);
   }
+  const unlock = await lockDataDir(config.dataDir, runRole);
   if (role !== 'consume' && config.unsignedMode) {
     logger.warn('No WEBHOOK_SECRET or WEBHOOK_AGENTS configured: accepting UNSIGNED webhooks for any agent (stored as signature_status = unsigned). Set a secret for production.');
   }
@@ -55,7 +54,7 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
     const s = store;
     readiness.store = async () => (await s.ping(), true);
     const token = await queryToken(config.dataDir, config.queryToken);
-    plugins.push(async (instance) => instance.register(queryRoutes, { store: s, token }));
+    plugins.push(async (instance) => instance.register(readApi, { store: s, token, scratchDir: path.join(config.dataDir, 'run') }));
   }
 
   // Queue and ingest side.
@@ -88,9 +87,10 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
       queueName: await embeddedQueueName(logDir),
       ...batch,
       metrics,
-      onError: (err) => logger.error({ err }, 'storing a batch failed; retrying'),
+      onError: (err) => logger.error({ err }, 'the consumer failed'),
     });
     consumer.start();
+    readiness.consumer = async () => consumer.healthy;
     publisher = embeddedPublisher(log);
     consumerStop = () => consumer.stop();
     closers.push(() => log.close());
@@ -116,6 +116,7 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
         for (const close of closers) await close();
         await store?.close();
         await removeServerInfo(config.dataDir, runRole);
+        await unlock();
       })()),
   };
 }

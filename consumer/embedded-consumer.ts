@@ -25,11 +25,21 @@ export interface EmbeddedConsumerOptions {
 export class EmbeddedConsumer {
   private readonly abort = new AbortController();
   private running: Promise<void> | undefined;
+  private failure: unknown;
 
   constructor(private readonly opts: EmbeddedConsumerOptions) {}
 
   start(): void {
-    this.running ??= this.loop();
+    // A damaged log is not retriable: report it (and fail /readyz) instead of dying silently.
+    this.running ??= this.loop().catch((err: unknown) => {
+      this.failure = err;
+      this.opts.onError?.(err);
+    });
+  }
+
+  /** False once the consumer stopped on an error it cannot retry (a damaged log). */
+  get healthy(): boolean {
+    return this.failure === undefined;
   }
 
   private async loop(): Promise<void> {

@@ -1,8 +1,9 @@
 // Files under DATA_DIR/run that let CLI commands find the running process: its address and
 // pid (server.json) and the query token (query-token, readable by the owner only).
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { AppError } from './errors.js';
 
 export interface ServerInfo {
   pid: number;
@@ -52,4 +53,28 @@ export async function queryToken(dataDir: string, configured: string | undefined
   await mkdir(runDir(dataDir), { recursive: true });
   await writeFile(tokenFile(dataDir), token, { mode: 0o600 });
   return token;
+}
+
+/**
+ * Takes DATA_DIR for one role, so two processes never share its embedded log or fallback log.
+ * The lock file is created exclusively (O_EXCL) and holds the owner's pid; a lock left by a
+ * process that no longer runs (SIGKILL) is taken over. Returns the release function.
+ */
+export async function lockDataDir(dataDir: string, role: RunRole): Promise<() => Promise<void>> {
+  const file = path.join(runDir(dataDir), `${role}.lock`);
+  await mkdir(runDir(dataDir), { recursive: true });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fh = await open(file, 'wx');
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      return () => rm(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+      if (pid && pid !== process.pid && alive(pid)) throw new AppError('data_dir_locked', [dataDir, pid]);
+      await rm(file, { force: true });
+    }
+  }
+  throw new AppError('data_dir_locked', [dataDir, 'unknown']);
 }

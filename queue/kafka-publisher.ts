@@ -141,6 +141,13 @@ export class KafkaPublisher implements Publisher {
     while (!this.stop.signal.aborted) {
       try {
         await this.connect();
+      } catch (err) {
+        this.logger.warn({ err: (err as Error).message, backlog: this.fallback.backlog }, 'Kafka is still unreachable');
+        await sleep(delay, undefined, { signal: this.stop.signal }).catch(() => undefined);
+        delay = Math.min(delay * 2, 5_000);
+        continue;
+      }
+      try {
         const batch = await this.fallback.read(FORWARD_BATCH);
         if (batch.length === 0) {
           if (this.fallbackAppends === 0 && this.fallback.backlog === 0) {
@@ -168,10 +175,9 @@ export class KafkaPublisher implements Publisher {
         await this.fallback.commit(batch.at(-1)!.offset + 1);
         this.metrics?.kafkaFallbackBacklog.set(this.fallback.backlog);
       } catch (err) {
-        this.connected = false;
-        this.logger.warn({ err: (err as Error).message }, 'Kafka is still unreachable');
-        await sleep(delay, undefined, { signal: this.stop.signal }).catch(() => undefined);
-        delay = Math.min(delay * 2, 5_000);
+        // The fallback log itself failed (damaged or unwritable): nothing more can be forwarded.
+        this.logger.error({ err }, 'the local fallback log cannot be read; forwarding stopped');
+        return;
       }
     }
   }

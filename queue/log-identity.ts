@@ -3,16 +3,16 @@
 // naming the queue after this id keeps insert tokens and dead-letter positions from an old
 // incarnation from colliding with new ones (a collision would silently drop a new batch).
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from './fs-durable.js';
+import { mkdirDurable, writeFileAtomic } from './fs-durable.js';
 
 export async function embeddedQueueName(logDir: string): Promise<string> {
   const file = path.join(logDir, 'log-id');
   let id = (await readFile(file, 'utf8').catch(() => '')).trim();
   if (!/^[0-9a-f]{16}$/.test(id)) {
     id = randomBytes(8).toString('hex');
-    await mkdir(logDir, { recursive: true });
+    await mkdirDurable(logDir);
     await writeFileAtomic(file, id);
   }
   return `embedded-${id}`;
