@@ -43,11 +43,16 @@ export class ChdbStore implements Store {
 
   async storedReplyKeys(keys: readonly ReplyKey[]): Promise<Set<string>> {
     if (keys.length === 0) return new Set();
-    // message_id IN (...) uses the bloom-filter index; the pair is then matched exactly here.
+    // The time window (a day either side of the batch's event times) prunes partitions and the
+    // primary key's (agent, day) prefix, so the check reads recent granules, not the whole table;
+    // message_id IN (...) then uses the bloom-filter index, and pairs are matched exactly here.
+    const times = keys.map((k) => k.event_time).filter((t): t is string => t !== undefined).sort();
+    const window = times.length === keys.length ? { from: times[0]!, to: times.at(-1)! } : { from: '1970-01-01 00:00:00.000', to: '2299-12-31 23:59:59.999' };
     const out = await this.session.queryBindAsync(
       `SELECT agent, message_id FROM ${REPLIES_TABLE}
-       WHERE message_id IN {ids:Array(String)} AND agent IN {agents:Array(String)}`,
-      { ids: [...new Set(keys.map((k) => k.message_id))], agents: [...new Set(keys.map((k) => k.agent))] },
+       WHERE event_time BETWEEN {from:DateTime64(3, 'UTC')} - INTERVAL 1 DAY AND {to:DateTime64(3, 'UTC')} + INTERVAL 1 DAY
+         AND message_id IN {ids:Array(String)} AND agent IN {agents:Array(String)}`,
+      { ...window, ids: [...new Set(keys.map((k) => k.message_id))], agents: [...new Set(keys.map((k) => k.agent))] },
       { format: 'JSONCompactEachRow' },
     );
     const found = new Set<string>();

@@ -39,6 +39,8 @@ export interface DeadLetterRow {
 export interface ReplyKey {
   agent: string;
   message_id: string;
+  /** When given, the lookup only searches near this time (a re-delivered reply has the same timestamp). */
+  event_time?: string;
 }
 
 export const replyKey = (k: ReplyKey): string => `${k.agent}\u0000${k.message_id}`;
