@@ -19,7 +19,7 @@ import { createKafka } from '../queue/kafka-client.js';
 import { KafkaPublisher } from '../queue/kafka-publisher.js';
 import { embeddedQueueName } from '../queue/log-identity.js';
 import { embeddedPublisher, type Publisher } from '../queue/publisher.js';
-import { readApi } from '../reports/read-api.js';
+import { queryRoutes } from '../reports/query-route.js';
 import { ChdbStore } from '../store/chdb-store.js';
 
 export type Role = 'all' | 'ingest' | 'consume';
@@ -54,7 +54,7 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
     const s = store;
     readiness.store = async () => (await s.ping(), true);
     const token = await queryToken(config.dataDir, config.queryToken);
-    plugins.push(async (instance) => instance.register(readApi, { store: s, token, scratchDir: path.join(config.dataDir, 'run') }));
+    plugins.push(async (instance) => instance.register(queryRoutes, { store: s, token }));
   }
 
   // Queue and ingest side.
