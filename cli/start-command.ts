@@ -8,10 +8,12 @@ function pipelineCommand(role: Role, usage: string): Command {
     usage,
     async run(_args, config) {
       const logger = pino({ level: config.logLevel });
-      const pipeline = await startPipeline(config, logger, role);
+      // Handlers go in before start-up: a SIGTERM that arrives while starting (or right after
+      // the ready line) must still shut down cleanly rather than kill the process.
+      const pipeline = startPipeline(config, logger, role);
       const shutdown = (signal: string) => {
         logger.info({ signal }, 'shutting down');
-        pipeline.stop().then(
+        pipeline.then((p) => p.stop()).then(
           () => process.exit(0),
           (err: unknown) => {
             logger.error({ err }, 'shutdown failed');
@@ -21,6 +23,7 @@ function pipelineCommand(role: Role, usage: string): Command {
       };
       process.once('SIGTERM', shutdown);
       process.once('SIGINT', shutdown);
+      await pipeline;
       return 'keep-running';
     },
   };
