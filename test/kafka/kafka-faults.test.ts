@@ -60,6 +60,17 @@ const idCounts = async (p: PipelineProcess) =>
 describe('Kafka faults', () => {
   const brokers = inject('kafkaBrokers');
 
+  it('`start` with KAFKA_BROKERS runs receiver and consumer in one process on Kafka', async () => {
+    const env = kafkaEnv(brokers);
+    const p = await spawn('start', env);
+    const body = JSON.stringify(samplePayload());
+    expect(await post(p.url, body)).toBe(200);
+    await waitFor(async () => (await idCounts(p)).get(JSON.parse(body).message_id) === 1, 'the reply stored through Kafka');
+    expect(await p.query(`SELECT DISTINCT queue_name FROM aksita.human_agent_replies`)).toBe(`kafka:${env.KAFKA_TOPIC}\n`);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  });
+
   it('a consumer SIGKILLed mid-stream and restarted stores everything exactly once', async () => {
     const env = kafkaEnv(brokers, { BATCH_MAX_ROWS: '50' });
     const ingest = await spawn('ingest', env);
