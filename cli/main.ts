@@ -2,6 +2,7 @@
 import { loadConfig } from '../core/config.js';
 import { isAppError } from '../core/errors.js';
 import { UsageError, type Command } from './command.js';
+import { reportCommand } from './report-command.js';
 import { sqlCommand } from './sql-command.js';
 import { consumeCommand, ingestCommand, startCommand } from './start-command.js';
 
@@ -10,6 +11,7 @@ const commands: Record<string, Command> = {
   ingest: ingestCommand,
   consume: consumeCommand,
   sql: sqlCommand,
+  report: reportCommand,
 };
 
 const usage = () => `Usage: reply-analytics <command> [options]

@@ -19,8 +19,9 @@ import { createKafka } from '../queue/kafka-client.js';
 import { KafkaPublisher } from '../queue/kafka-publisher.js';
 import { embeddedQueueName } from '../queue/log-identity.js';
 import { embeddedPublisher, type Publisher } from '../queue/publisher.js';
-import { queryRoutes } from '../reports/query-route.js';
-import { ChdbStore } from '../store/chdb-store.js';
+import { readApi } from '../reports/read-api.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
 
 export type Role = 'all' | 'ingest' | 'consume';
 
@@ -46,15 +47,15 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
   const plugins: FastifyPluginAsync[] = [];
 
   // Store and consumer side.
-  let store: ChdbStore | undefined;
+  let store: Store | undefined;
   if (role !== 'ingest') {
-    store = await ChdbStore.open(config.dataDir);
+    store = await openStore(config);
     const applied = await store.migrate();
     if (applied.length > 0) logger.info({ applied }, 'schema migrations applied');
     const s = store;
     readiness.store = async () => (await s.ping(), true);
     const token = await queryToken(config.dataDir, config.queryToken);
-    plugins.push(async (instance) => instance.register(queryRoutes, { store: s, token }));
+    plugins.push(async (instance) => instance.register(readApi, { store: s, token, scratchDir: path.join(config.dataDir, 'run'), openExportStore: () => openStore(config) }));
   }
 
   // Queue and ingest side.

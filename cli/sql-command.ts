@@ -1,11 +1,14 @@
-// `reply-analytics sql "<query>"`: read-only SQL against the data, through the running
+// `reply-analytics sql ["<query>"]`: read-only SQL against the data, through the running
 // process when one holds DATA_DIR (chDB allows one process per directory), directly otherwise.
-import { rename, writeFile } from 'node:fs/promises';
+// Without a query on a terminal it opens the interactive console (reports/sql-console.ts).
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../core/config.js';
 import { AppError } from '../core/errors.js';
 import { findRunningServer, queryToken } from '../core/run-files.js';
-import { ChdbStore } from '../store/chdb-store.js';
+import { writeFileAtomically } from '../reports/atomic-file.js';
+import { sqlConsole } from '../reports/sql-console.js';
+import { openStore } from '../store/open-store.js';
 import { UsageError, type Command } from './command.js';
 
 export const DEFAULT_SQL_FORMAT = 'PrettyCompactMonoBlock';
@@ -28,7 +31,7 @@ export async function runSql(config: Config, query: string, format: string): Pro
     }
     return body;
   }
-  const store = await ChdbStore.open(config.dataDir);
+  const store = await openStore(config);
   try {
     await store.migrate();
     return await store.readOnlyQuery(query, format);
@@ -38,7 +41,9 @@ export async function runSql(config: Config, query: string, format: string): Pro
 }
 
 export const sqlCommand: Command = {
-  usage: `sql "<query>"              Run a read-only SQL query and print the result.
+  usage: `sql ["<query>"]            Run a read-only SQL query and print the result. Without a query on a
+                             terminal: an interactive console with history; otherwise the query is read
+                             from standard input.
       --format <name>        Any ClickHouse output format (default: ${DEFAULT_SQL_FORMAT}; e.g. CSV, JSONEachRow).
       --out <file>           Write the result to a file instead of standard output.`,
   async run(args, config) {
@@ -47,17 +52,35 @@ export const sqlCommand: Command = {
       allowPositionals: true,
       options: { format: { type: 'string' }, out: { type: 'string' } },
     });
-    if (positionals.length !== 1) {
-      throw new UsageError('sql expects exactly one query argument, e.g. reply-analytics sql "SELECT count() FROM aksita.human_agent_replies"');
+    if (positionals.length > 1) {
+      throw new UsageError('sql expects one query argument (quote it), e.g. reply-analytics sql "SELECT count() FROM aksita.human_agent_replies"');
     }
-    const result = await runSql(config, positionals[0]!, values.format ?? DEFAULT_SQL_FORMAT);
-    if (values.out) {
-      // Write beside the target and rename, so a failure never leaves a half-written file.
-      await writeFile(`${values.out}.partial`, result);
-      await rename(`${values.out}.partial`, values.out);
-    } else {
-      process.stdout.write(result);
+    const format = values.format ?? DEFAULT_SQL_FORMAT;
+    if (!/^\w+$/.test(format)) throw new UsageError(`--format "${format}" is not a ClickHouse format name; expected e.g. CSV, JSONEachRow or Pretty`);
+    let query = positionals[0];
+    if (query === undefined && process.stdin.isTTY) {
+      if (values.out) throw new UsageError('--out needs a query argument; the interactive console prints to the terminal');
+      await sqlConsole({
+        input: process.stdin,
+        output: process.stdout,
+        terminal: true,
+        historyFile: path.join(config.dataDir, 'run', 'sql-history'),
+        format,
+        run: (sql, f) => runSql(config, sql, f),
+      });
+      return 0;
     }
+    query ??= await readStdin();
+    if (!query.trim()) throw new UsageError('sql got no query: pass one as an argument or on standard input');
+    const result = await runSql(config, query, format);
+    if (values.out) await writeFileAtomically(values.out, [result]);
+    else process.stdout.write(result);
     return 0;
   },
 };
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

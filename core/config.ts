@@ -83,11 +83,44 @@ export const envSchema = z.object({
   KAFKA_CLIENT_ID: z.string().min(1).default('aksita-reply-analytics'),
   /** How long ingest waits for Kafka's acknowledgement before writing to the local fallback log; well inside Aksita's 10 s. @default 2000 */
   KAFKA_PUBLISH_TIMEOUT_MS: int(50, 8_000).default(2_000),
+  /** ClickHouse server, http(s)://host:port; unset runs chDB under DATA_DIR instead. */
+  CLICKHOUSE_URL: z
+    .string()
+    .refine(isPlainHttpUrl, { message: 'expected http(s)://host:port, e.g. http://clickhouse:8123 (user, password and database have their own variables)' })
+    .optional(),
+  /** ClickHouse user (server mode only). @default default */
+  CLICKHOUSE_USER: z.string().min(1).default('default'),
+  /** ClickHouse password (server mode only). @default empty */
+  CLICKHOUSE_PASSWORD: z.string().optional(),
+  /**
+   * The connection's current database: what unqualified table names in `sql`, /api/query and
+   * reports resolve to (server mode only). The schema always lives in `aksita`; this never moves it.
+   * @default the user's default database on the server
+   */
+  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { message: 'expected a database name: letters, digits and "_"' }).optional(),
+  /** Cluster name (or a {macro}) from the server's remote_servers: DDL runs ON CLUSTER on replicated tables. Unset: one server. */
+  CLICKHOUSE_CLUSTER: z.string().regex(/^[A-Za-z0-9_.{}-]{1,128}$/, { message: 'expected a cluster name from remote_servers, or a macro such as {cluster}' }).optional(),
   /** pino log level. @default info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 export type Env = z.output<typeof envSchema>;
+
+function isPlainHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && !u.username && !u.password && (u.pathname === '/' || u.pathname === '') && !u.search && !u.hash;
+  } catch {
+    return false;
+  }
+}
+
+/** A value as shown in a configuration error: secrets hidden, a URL without its password. */
+function shownValue(key: string, value: unknown): string {
+  if (/SECRET|TOKEN|AGENTS|PASSWORD/.test(key)) return '(hidden)';
+  if (key === 'CLICKHOUSE_URL' && typeof value === 'string') return JSON.stringify(value.replace(/\/\/([^/@:]*):[^/@]*@/, '//$1:(hidden)@'));
+  return JSON.stringify(value);
+}
 
 export interface Config {
   port: number;
@@ -106,6 +139,18 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   /** Set when KAFKA_BROKERS is: Kafka is the queue. */
   kafka: KafkaConfig | undefined;
+  /** Set when CLICKHOUSE_URL is: a ClickHouse server is the store (else chDB under dataDir). */
+  clickhouse: ClickHouseConfig | undefined;
+}
+
+export interface ClickHouseConfig {
+  url: string;
+  user: string;
+  password: string;
+  /** The connection's current database; undefined = the user's default on the server. */
+  database: string | undefined;
+  /** Replicated tables and ON CLUSTER DDL on this cluster; undefined = one server. */
+  cluster: string | undefined;
 }
 
 export interface KafkaConfig {
@@ -130,7 +175,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         issue.code === 'invalid_key'
           ? `agent "${String(issue.path.at(-1) ?? '')}" is not a valid name: agent names are letters, digits, "_", "-" or "." (at most 64)`
           : issue.message;
-      const shown = /SECRET|TOKEN|AGENTS/.test(key) ? '(hidden)' : JSON.stringify(env[key]);
+      const shown = shownValue(key, env[key]);
       return `  ${key}=${shown}: ${message}`;
     });
     throw new AppError('config_invalid', [lines.join('\n')]);
@@ -143,6 +188,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const unsignedMode = agentSecrets.size === 0;
   if (unsignedMode && e.REQUIRE_SIGNATURE) {
     throw new AppError('config_invalid', ['  REQUIRE_SIGNATURE=true: expected WEBHOOK_SECRET or WEBHOOK_AGENTS to be set']);
+  }
+  if (e.CLICKHOUSE_CLUSTER && !e.CLICKHOUSE_URL) {
+    throw new AppError('config_invalid', [`  CLICKHOUSE_CLUSTER=${JSON.stringify(e.CLICKHOUSE_CLUSTER)}: expected CLICKHOUSE_URL to be set too (the embedded chDB store has no cluster)`]);
   }
   return {
     port: e.PORT,
@@ -166,6 +214,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
           groupId: e.KAFKA_GROUP_ID,
           clientId: e.KAFKA_CLIENT_ID,
           publishTimeoutMs: e.KAFKA_PUBLISH_TIMEOUT_MS,
+        }
+      : undefined,
+    clickhouse: e.CLICKHOUSE_URL
+      ? {
+          url: e.CLICKHOUSE_URL,
+          user: e.CLICKHOUSE_USER,
+          password: e.CLICKHOUSE_PASSWORD ?? '',
+          database: e.CLICKHOUSE_DATABASE,
+          cluster: e.CLICKHOUSE_CLUSTER,
         }
       : undefined,
   };

@@ -27,6 +27,9 @@ export const errorCatalogue = {
   // Query errors
   query_refused: { status: 403, message: 'Only read-only queries are allowed: %s.' },
   query_invalid: { status: 400, message: 'The query could not be run: %s' },
+  // Report errors (reply-analytics report, GET /api/reports/*)
+  report_invalid: { status: 400, message: 'The report parameters are invalid: %s' },
+  export_failed: { status: 502, message: 'The export failed: %s. No file was written.' },
   // Start-up and CLI errors
   config_invalid: { status: 500, message: 'Configuration is invalid:\n%s' },
   store_unavailable: { status: 503, message: 'The store is not available: %s' },

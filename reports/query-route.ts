@@ -2,11 +2,11 @@
 // process, so `reply-analytics sql` and BI tools query through here while the pipeline runs.
 //   POST /api/query  {"query": "...", "format": "JSONEachRow"}   (or GET ?query=&format=)
 //   Authorization: Bearer <QUERY_TOKEN>
-import { timingSafeEqual, createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AppError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
+import { bearerAuth } from './bearer-auth.js';
 
 export interface QueryRouteOptions {
   store: Store;
@@ -18,16 +18,8 @@ const requestSchema = z.object({
   format: z.string().regex(/^\w+$/, { error: 'expected a ClickHouse output format name' }).default('JSONEachRow'),
 });
 
-// Hashing both sides gives equal lengths, as timingSafeEqual requires, without leaking the length.
-const digest = (s: string) => createHash('sha256').update(s).digest();
-
 export async function queryRoutes(app: FastifyInstance, opts: QueryRouteOptions): Promise<void> {
-  const expected = digest(opts.token);
-  const authorize = async (req: FastifyRequest) => {
-    const header = req.headers.authorization ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice(7) : '';
-    if (!given || !timingSafeEqual(digest(given), expected)) throw new AppError('unauthorized');
-  };
+  const authorize = bearerAuth(opts.token);
 
   const run = async (input: unknown) => {
     const parsed = requestSchema.safeParse(input);

@@ -79,6 +79,156 @@ export const migrations: readonly Migration[] = [
       SETTINGS non_replicated_deduplication_window = ${DEDUP_WINDOW}`,
     ],
   },
+  {
+    version: 2,
+    name: 'report views',
+    // Parameterized views for the common questions, shared by the SQL console and
+    // `reply-analytics report` so both give the same figures (reports/README.md documents
+    // the columns). Every view takes (tz, from, to): days are calendar days in tz, and the range
+    // is [from, to) on event_time; a from/to without an offset is read in tz.
+    // FINAL: a reply stored twice (before a merge collapses it) still counts once.
+    // Percentiles interpolate between neighbours (quantileExactInclusive, like numpy's default),
+    // rounded to 0.1 ms.
+    statements: [
+      `CREATE VIEW IF NOT EXISTS ${DATABASE}.reply_details AS
+      SELECT
+        toDate(r.event_time, {tz:String}) AS day,
+        r.agent AS agent,
+        r.conversation_id AS conversation_id,
+        r.message_id AS message_id,
+        toTimeZone(r.event_time, {tz:String}) AS event_time,
+        toTimeZone(r.received_at, {tz:String}) AS received_at,
+        dateDiff('millisecond', r.event_time, r.received_at) AS delivery_latency_ms,
+        r.response AS response,
+        r.response_parts AS response_parts,
+        r.response_chars AS response_chars,
+        r.credits AS credits,
+        r.remaining_credits AS remaining_credits,
+        r.additional_context AS additional_context,
+        r.source AS source,
+        r.event_utc_offset_minutes AS event_utc_offset_minutes,
+        r.signature_status AS signature_status
+      FROM (
+        SELECT * FROM ${REPLIES_TABLE} FINAL
+        WHERE event_time >= parseDateTime64BestEffort({from:String}, 3, {tz:String})
+          AND event_time < parseDateTime64BestEffort({to:String}, 3, {tz:String})
+      ) AS r`,
+      // Reply gap: time since the previous reply in the same conversation (within the range).
+      `CREATE VIEW IF NOT EXISTS ${DATABASE}.daily_agent_summary AS
+      SELECT
+        day,
+        agent,
+        toUInt32(count()) AS replies,
+        toUInt32(uniqExact(conversation_id)) AS conversations,
+        round(replies / conversations, 3) AS replies_per_conversation,
+        round(quantileExactInclusive(0.5)(delivery_latency_ms), 1) AS delivery_latency_p50_ms,
+        round(quantileExactInclusive(0.95)(delivery_latency_ms), 1) AS delivery_latency_p95_ms,
+        round(quantileExactInclusive(0.5)(reply_gap_ms), 1) AS reply_gap_p50_ms,
+        argMin(remaining_credits, (event_time, message_id)) AS remaining_credits_start,
+        argMax(remaining_credits, (event_time, message_id)) AS remaining_credits_end,
+        min(remaining_credits) AS remaining_credits_min,
+        sum(credits) AS credits_used
+      FROM (
+        SELECT *, dateDiff('millisecond', lagInFrame(toNullable(event_time)) OVER conversation, event_time) AS reply_gap_ms
+        FROM ${DATABASE}.reply_details(tz = {tz:String}, from = {from:String}, to = {to:String})
+        WINDOW conversation AS (PARTITION BY agent, conversation_id ORDER BY event_time, message_id
+                                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+      )
+      GROUP BY day, agent`,
+      `CREATE VIEW IF NOT EXISTS ${DATABASE}.conversation_summary AS
+      SELECT
+        agent,
+        conversation_id,
+        toUInt32(count()) AS replies,
+        min(event_time) AS first_reply_at,
+        max(event_time) AS last_reply_at,
+        dateDiff('millisecond', first_reply_at, last_reply_at) AS duration_ms,
+        round(quantileExactInclusive(0.5)(reply_gap_ms), 1) AS reply_gap_p50_ms,
+        max(reply_gap_ms) AS reply_gap_max_ms,
+        round(quantileExactInclusive(0.5)(delivery_latency_ms), 1) AS delivery_latency_p50_ms,
+        argMax(remaining_credits, (event_time, message_id)) AS remaining_credits_end,
+        sum(credits) AS credits_used
+      FROM (
+        SELECT *, dateDiff('millisecond', lagInFrame(toNullable(event_time)) OVER conversation, event_time) AS reply_gap_ms
+        FROM ${DATABASE}.reply_details(tz = {tz:String}, from = {from:String}, to = {to:String})
+        WINDOW conversation AS (PARTITION BY agent, conversation_id ORDER BY event_time, message_id
+                                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+      )
+      GROUP BY agent, conversation_id`,
+      `CREATE VIEW IF NOT EXISTS ${DATABASE}.latency_percentiles AS
+      SELECT
+        agent,
+        toUInt32(count()) AS replies,
+        round(quantileExactInclusive(0.5)(delivery_latency_ms), 1) AS delivery_latency_p50_ms,
+        round(quantileExactInclusive(0.9)(delivery_latency_ms), 1) AS delivery_latency_p90_ms,
+        round(quantileExactInclusive(0.95)(delivery_latency_ms), 1) AS delivery_latency_p95_ms,
+        round(quantileExactInclusive(0.99)(delivery_latency_ms), 1) AS delivery_latency_p99_ms,
+        max(delivery_latency_ms) AS delivery_latency_max_ms,
+        round(quantileExactInclusive(0.5)(reply_gap_ms), 1) AS reply_gap_p50_ms,
+        round(quantileExactInclusive(0.9)(reply_gap_ms), 1) AS reply_gap_p90_ms
+      FROM (
+        SELECT *, dateDiff('millisecond', lagInFrame(toNullable(event_time)) OVER conversation, event_time) AS reply_gap_ms
+        FROM ${DATABASE}.reply_details(tz = {tz:String}, from = {from:String}, to = {to:String})
+        WINDOW conversation AS (PARTITION BY agent, conversation_id ORDER BY event_time, message_id
+                                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+      )
+      GROUP BY agent`,
+      // A top-up shows as remaining credits rising from one reply of the agent to the next.
+      `CREATE VIEW IF NOT EXISTS ${DATABASE}.credit_usage AS
+      SELECT
+        day,
+        agent,
+        toUInt32(count()) AS replies,
+        argMin(remaining_credits, (event_time, message_id)) AS remaining_credits_start,
+        argMax(remaining_credits, (event_time, message_id)) AS remaining_credits_end,
+        min(remaining_credits) AS remaining_credits_min,
+        max(remaining_credits) AS remaining_credits_max,
+        remaining_credits_start - remaining_credits_end AS remaining_credits_drop,
+        toUInt32(countIf(remaining_credits > previous_remaining)) AS top_ups,
+        sum(credits) AS credits_used
+      FROM (
+        SELECT *, lagInFrame(toNullable(remaining_credits)) OVER agent_timeline AS previous_remaining
+        FROM ${DATABASE}.reply_details(tz = {tz:String}, from = {from:String}, to = {to:String})
+        WINDOW agent_timeline AS (PARTITION BY agent ORDER BY event_time, message_id
+                                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+      )
+      GROUP BY day, agent`,
+    ],
+  },
+  {
+    version: 3,
+    name: 'daily latest remaining credits per agent',
+    // Rollup for the dashboards' "Remaining credits" panel, whose answer (each agent's latest
+    // balance) depends on all history, not just the selected range. One row per agent and UTC
+    // day holding the day's latest balance and the key it was taken at.
+    // argMax and max are idempotent: a row seen twice (a retried insert reaches the view even
+    // when the table drops it as a duplicate, a duplicate the ReplacingMergeTree has not yet
+    // collapsed, the backfill below overlapping the view) changes nothing, so the rollup agrees
+    // with the table without FINAL. Counting aggregates would not (test/dashboards/rollup.test.ts).
+    // The view is created before the backfill, so no row lands between the two unseen.
+    statements: [
+      `CREATE TABLE IF NOT EXISTS ${DATABASE}.credits_daily (
+        agent LowCardinality(String),
+        day Date COMMENT 'UTC day of event_time',
+        latest_credits AggregateFunction(argMax, Float64, Tuple(DateTime64(3, 'UTC'), DateTime64(3, 'UTC'), String)),
+        latest_at AggregateFunction(max, Tuple(DateTime64(3, 'UTC'), DateTime64(3, 'UTC'), String))
+      )
+      ENGINE = AggregatingMergeTree
+      ORDER BY (agent, day)`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${DATABASE}.credits_daily_mv TO ${DATABASE}.credits_daily AS
+      SELECT agent, toDate(event_time) AS day,
+        argMaxState(remaining_credits, (event_time, received_at, message_id)) AS latest_credits,
+        maxState((event_time, received_at, message_id)) AS latest_at
+      FROM ${REPLIES_TABLE}
+      GROUP BY agent, day`,
+      `INSERT INTO ${DATABASE}.credits_daily
+      SELECT agent, toDate(event_time) AS day,
+        argMaxState(remaining_credits, (event_time, received_at, message_id)),
+        maxState((event_time, received_at, message_id))
+      FROM ${REPLIES_TABLE}
+      GROUP BY agent, day`,
+    ],
+  },
 ];
 
 export const bootstrapStatements: readonly string[] = [

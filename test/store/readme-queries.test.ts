@@ -10,7 +10,7 @@ import { ChdbStore } from '../../store/chdb-store.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const readme = readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
-const block = /Useful queries:\n\n```sql\n([\s\S]*?)```/.exec(readme)![1]!;
+const block = /Quick queries on the raw table:\n\n```sql\n([\s\S]*?)```/.exec(readme)![1]!;
 const queries = block.split('\n').filter((l) => l.startsWith('SELECT'));
 
 // agent, message_id, conversation, timestamp as sent, received (UTC ms), remaining credits

@@ -1,0 +1,42 @@
+# syntax=docker/dockerfile:1
+# One image for both distributed roles, `reply-analytics ingest` and `reply-analytics consume`;
+# docker-compose.yml picks the command. The app runs its TypeScript through tsx, which is a
+# production dependency, so there is no compile step: the first stage exists to keep npm, its
+# cache and the dev dependencies out of the final image.
+ARG NODE_IMAGE=node:24.11.1-bookworm-slim
+
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Production dependencies only, at the locked versions. `npm install` rather than `npm ci`, as in
+# .ci/run: the lock holds chDB's engine package for linux-x64 only (the other platforms' are not
+# served where it was made), which `npm ci` refuses; install also picks the right one on arm64.
+# The engine is prebuilt (@chdb/lib-linux-*), so no compiler is needed.
+RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    PORT=3000 \
+    DATA_DIR=/data
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json tsconfig.json ./
+COPY bin ./bin
+COPY cli ./cli
+COPY core ./core
+COPY ingest ./ingest
+COPY queue ./queue
+COPY consumer ./consumer
+COPY store ./store
+COPY reports ./reports
+# The code stays root-owned and read-only to the app; only DATA_DIR is the app's. A new named
+# volume mounted on /data starts with this directory's owner.
+RUN mkdir -p /data && chown node:node /data && ln -s /app/bin/reply-analytics.js /usr/local/bin/reply-analytics
+USER node
+VOLUME ["/data"]
+EXPOSE 3000
+# Process up (a stricter /readyz check is in docker-compose.yml). No curl in the image; node has fetch.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=5 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["node", "/app/bin/reply-analytics.js"]
+CMD ["start"]

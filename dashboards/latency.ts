@@ -1,0 +1,129 @@
+// Latency: how late replies reach us, how long we take to store them, and how long customers
+// wait between human replies.
+import { buildDashboard } from './dashboard-base.js';
+import { bucketHeatmapPanel, statPanel, tablePanel, timeSeriesPanel } from './panels.js';
+import { DELIVERY_MS, inRange, PIPELINE_MS, REPLIES } from './sql.js';
+
+// Percentiles are exact and interpolate between neighbours (quantileExactInclusive: numpy's
+// default, "R7"), the same definition as the report views (store/migrations.ts, version 2), so a
+// dashboard and a report give the same p95. Not quantile(): it samples above 8192 values.
+// The -OrNull form makes a stat over no rows empty rather than 0 ms.
+
+/** Upper bounds (ms) of the delivery-latency heatmap buckets; the last bucket is open. */
+export const DELIVERY_BUCKETS_MS = [250, 500, 1000, 2000, 5000, 10_000, 30_000, 60_000] as const;
+
+function heatmapColumns(): string {
+  const columns = DELIVERY_BUCKETS_MS.map((le, i) => {
+    const lower = i === 0 ? '' : `d > ${DELIVERY_BUCKETS_MS[i - 1]} AND `;
+    return `countIf(${lower}d <= ${le}) AS \`${le}\``;
+  });
+  columns.push(`countIf(d > ${DELIVERY_BUCKETS_MS.at(-1)}) AS \`+Inf\``);
+  return columns.join(',\n  ');
+}
+
+/** Gaps between consecutive replies of one conversation, each stamped with the later reply's time. */
+const GAPS = `SELECT t, gap
+FROM (
+  SELECT arraySort(groupArray(event_time)) AS times
+  FROM ${REPLIES}
+  WHERE ${inRange()}
+  GROUP BY agent, conversation_id
+  HAVING count() > 1
+)
+ARRAY JOIN
+  arrayPopFront(times) AS t,
+  arrayPopFront(arrayDifference(arrayMap(x -> toUnixTimestamp64Milli(x), times))) AS gap`;
+
+export const latency = () =>
+  buildDashboard({
+    uid: 'aksita-latency',
+    title: 'Aksita · Latency',
+    description: 'Delivery latency (Aksita → us), pipeline latency (us → store) and the gaps between human replies.',
+    from: 'now-24h',
+    panels: [
+      statPanel({
+        title: 'Delivery latency p95',
+        description: '95th percentile of received_at − event_time over the range: how late Aksita delivers a reply webhook after the agent sent it (includes clock skew between Aksita and us).',
+        sql: `SELECT quantileExactInclusiveOrNull(0.95)(${DELIVERY_MS}) AS p95 FROM ${REPLIES} WHERE ${inRange()}`,
+        unit: 'ms',
+        w: 8,
+        h: 4,
+      }),
+      statPanel({
+        title: 'Pipeline latency p99',
+        description: '99th percentile of stored_at − received_at for replies received in the range: queue, batching and insert time.',
+        sql: `SELECT quantileExactInclusiveOrNull(0.99)(${PIPELINE_MS}) AS p99 FROM ${REPLIES} WHERE ${inRange('received_at')}`,
+        unit: 'ms',
+        w: 8,
+        h: 4,
+      }),
+      statPanel({
+        title: 'Median gap between replies',
+        description: 'Median time between consecutive human replies in the same conversation, over gaps whose later reply is in the range.',
+        sql: `SELECT quantileExactInclusiveOrNull(0.5)(gap) AS p50 FROM (${GAPS})`,
+        unit: 'ms',
+        w: 8,
+        h: 4,
+      }),
+      timeSeriesPanel({
+        title: 'Delivery latency percentiles',
+        description: 'p50, p95 and p99 of received_at − event_time per interval of event time. Negative values mean the sender clock is ahead of ours.',
+        sql: `SELECT $__timeInterval(event_time) AS time,
+  quantileExactInclusive(0.5)(d) AS p50, quantileExactInclusive(0.95)(d) AS p95, quantileExactInclusive(0.99)(d) AS p99
+FROM (SELECT event_time, ${DELIVERY_MS} AS d FROM ${REPLIES} WHERE ${inRange()})
+GROUP BY time
+ORDER BY time`,
+        unit: 'ms',
+      }),
+      bucketHeatmapPanel({
+        title: 'Delivery latency distribution',
+        description: `Replies per delivery-latency bucket per interval. Bucket bounds (ms): ${DELIVERY_BUCKETS_MS.join(', ')}, then above; each row counts latencies up to its bound and above the previous one (negative latencies fall in the first).`,
+        sql: `SELECT $__timeInterval(event_time) AS time,
+  ${heatmapColumns()}
+FROM (SELECT event_time, ${DELIVERY_MS} AS d FROM ${REPLIES} WHERE ${inRange()})
+GROUP BY time
+ORDER BY time`,
+        unit: 'ms',
+      }),
+      timeSeriesPanel({
+        title: 'Pipeline latency percentiles',
+        description: 'p50 and p99 of stored_at − received_at per interval of receipt time. A rising p99 means the consumer is falling behind (see Pipeline health).',
+        sql: `SELECT $__timeInterval(received_at) AS time,
+  quantileExactInclusive(0.5)(p) AS p50, quantileExactInclusive(0.99)(p) AS p99
+FROM (SELECT received_at, ${PIPELINE_MS} AS p FROM ${REPLIES} WHERE ${inRange('received_at')})
+GROUP BY time
+ORDER BY time`,
+        unit: 'ms',
+      }),
+      timeSeriesPanel({
+        title: 'Gap between consecutive replies',
+        description:
+          'p50 and p90 of the time between one human reply and the next in the same conversation, placed at the later reply. Only pairs with both replies in the range count.',
+        sql: `SELECT $__timeInterval(t) AS time, quantileExactInclusive(0.5)(gap) AS p50, quantileExactInclusive(0.9)(gap) AS p90
+FROM (${GAPS})
+GROUP BY time
+ORDER BY time`,
+        unit: 'ms',
+      }),
+      tablePanel({
+        title: 'Slowest deliveries',
+        description: 'The 20 replies with the largest delivery latency in the range.',
+        sql: `SELECT agent, conversation_id, message_id, event_time, received_at, ${DELIVERY_MS} AS delivery
+FROM ${REPLIES}
+WHERE ${inRange()}
+ORDER BY delivery DESC, agent, message_id
+LIMIT 20`,
+        unit: 'short',
+        columns: {
+          agent: 'Agent',
+          conversation_id: 'Conversation',
+          message_id: 'Message',
+          event_time: 'Event time',
+          received_at: 'Received',
+          delivery: { title: 'Delivery latency', unit: 'ms' },
+        },
+        w: 24,
+        h: 10,
+      }),
+    ],
+  });

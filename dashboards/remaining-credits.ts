@@ -1,0 +1,172 @@
+// Remaining credits: each agent's Aksita balance as reported with every reply, how fast it
+// falls, and when it will run out.
+import * as common from '@grafana/grafana-foundation-sdk/common';
+import { ThresholdsConfigBuilder, ThresholdsMode } from '@grafana/grafana-foundation-sdk/dashboard';
+import { buildDashboard } from './dashboard-base.js';
+import { statPerRowPanel, tablePanel, timeSeriesPanel } from './panels.js';
+import { AGENT_FILTER, CREDITS_DAILY, inRange, REPLIES } from './sql.js';
+
+// The latest row wins; received_at and message_id break ties between replies sent in the same millisecond.
+const LATEST = '(event_time, received_at, message_id)';
+
+/** Each reply with the balance reported by the agent's previous reply in the range (itself for the first). */
+const WITH_PREVIOUS = `SELECT agent, event_time, received_at, message_id, remaining_credits,
+    lagInFrame(remaining_credits, 1, remaining_credits) OVER (
+      PARTITION BY agent ORDER BY ${LATEST} ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS previous
+  FROM ${REPLIES}
+  WHERE ${inRange()}`;
+
+const END_MS = 'toUnixTimestamp64Milli($__toTime_ms)';
+
+/**
+ * The run-out projection. Fit: ordinary least squares of remaining_credits against time, over
+ * the agent's replies in the selected range at or after its last top-up in the range (a rise
+ * in the balance), because a top-up starts a new trend. Slope = covarPop / varPop: those are
+ * computed with centred (Welford) updates, so a flat balance gives a slope of exactly 0, where
+ * simpleLinearRegression's raw sums leave a tiny negative slope and a run-out a billion days
+ * away. x is days relative to the range end, so the intercept is the fitted balance at the end
+ * of the range. Run-out = range end + (−intercept ÷ slope) days when the slope is negative;
+ * none beyond 10 years. (The ifNull: toInt64 also runs on the value under a NULL, which may be NaN.)
+ */
+const RUN_OUT = `SELECT agent,
+  argMax(remaining_credits, ${LATEST}) AS latest,
+  count() AS fit_points,
+  if(fit_points >= 2 AND varPop(x) > 0, covarPop(x, remaining_credits) / varPop(x), NULL) AS slope,
+  avg(remaining_credits) - slope * avg(x) AS at_end,
+  -slope AS burn_per_day,
+  if(slope < 0 AND abs(at_end / slope) <= 3650, -at_end / slope, NULL) AS days_left,
+  if(days_left IS NULL, NULL, toDateTime(intDiv(${END_MS}, 1000) + toInt64(round(ifNull(days_left, 0) * 86400)), 'UTC')) AS run_out
+FROM (
+  SELECT *, (toUnixTimestamp64Milli(event_time) - ${END_MS}) / 86400000 AS x,
+    max(if(remaining_credits > previous, event_time, toDateTime64(0, 3, 'UTC'))) OVER (PARTITION BY agent) AS last_top_up
+  FROM (${WITH_PREVIOUS})
+)
+WHERE event_time >= last_top_up
+GROUP BY agent`;
+
+/**
+ * Each agent's latest balance as of the range end, whatever the range start: whole days
+ * before the end's UTC day come from the daily rollup (migration 3), the end's own day from
+ * the table, so the cost stays flat as history grows.
+ */
+const LATEST_BALANCE = `SELECT agent, argMax(balance, taken_at) AS remaining_credits
+FROM (
+  SELECT agent, argMaxMerge(latest_credits) AS balance, maxMerge(latest_at) AS taken_at
+  FROM ${CREDITS_DAILY}
+  WHERE day < toDate($__toTime_ms, 'UTC') AND ${AGENT_FILTER}
+  GROUP BY agent
+  UNION ALL
+  SELECT agent, remaining_credits, ${LATEST}
+  FROM ${REPLIES}
+  WHERE event_time >= toStartOfDay($__toTime_ms, 'UTC') AND event_time <= $__toTime_ms AND ${AGENT_FILTER}
+)
+GROUP BY agent
+ORDER BY agent`;
+
+export const remainingCredits = () =>
+  buildDashboard({
+    uid: 'aksita-credits',
+    title: 'Aksita · Remaining credits',
+    description: 'Remaining Aksita credits per agent, usage per day and the projected run-out date.',
+    from: 'now-7d',
+    panels: [
+      statPerRowPanel({
+        title: 'Remaining credits',
+        description:
+          "Each agent's latest remaining_credits as of the end of the range (from its last reply at or before then, however old). Thresholds: red below 100, orange below 1000.",
+        sql: LATEST_BALANCE,
+        unit: 'short',
+        columns: { agent: 'Agent', remaining_credits: 'Remaining credits' },
+        w: 12,
+        h: 5,
+      })
+        .colorMode(common.BigValueColorMode.Background)
+        .thresholds(
+          new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps([
+            { value: null, color: 'red' },
+            { value: 100, color: 'orange' },
+            { value: 1000, color: 'green' },
+          ]),
+        ),
+      statPerRowPanel({
+        title: 'Days until credits run out',
+        description:
+          'Projected days from the end of the range until the balance reaches 0, from a least-squares line through the balance since the last top-up in the range (see Projected run-out). Empty when the balance is not falling.',
+        sql: `SELECT agent, days_left FROM (${RUN_OUT}) ORDER BY agent`,
+        unit: 'd',
+        columns: { agent: 'Agent', days_left: 'Days left' },
+        w: 12,
+        h: 5,
+      })
+        .decimals(1)
+        .colorMode(common.BigValueColorMode.Background)
+        .thresholds(
+          new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps([
+            { value: null, color: 'red' },
+            { value: 3, color: 'orange' },
+            { value: 14, color: 'green' },
+          ]),
+        ),
+      timeSeriesPanel({
+        title: 'Remaining credits over time',
+        description: "Each agent's remaining_credits at its last reply in each interval.",
+        sql: `SELECT $__timeInterval(event_time) AS time, agent, argMax(remaining_credits, ${LATEST}) AS remaining_credits
+FROM ${REPLIES}
+WHERE ${inRange()}
+GROUP BY time, agent
+ORDER BY time, agent`,
+        unit: 'short',
+      })
+        .displayName('${__field.labels.agent}')
+        .lineInterpolation(common.LineInterpolation.StepAfter),
+      timeSeriesPanel({
+        title: 'Credits used per day',
+        description:
+          "Credits consumed per agent per UTC day: the sum of drops in remaining_credits between the agent's consecutive replies, attributed to the day of the later reply. Rises (top-ups) are not usage and are ignored; the drop before the first reply in the range is not visible.",
+        sql: `SELECT toStartOfDay(toDateTime(event_time)) AS time, agent, sum(greatest(previous - remaining_credits, 0)) AS credits_used
+FROM (${WITH_PREVIOUS})
+GROUP BY time, agent
+ORDER BY time, agent`,
+        unit: 'short',
+      })
+        .displayName('${__field.labels.agent}')
+        .drawStyle(common.GraphDrawStyle.Bars)
+        .fillOpacity(80),
+      tablePanel({
+        title: 'Projected run-out',
+        description:
+          'Fit: ordinary least squares of remaining_credits against time, over the replies in the selected range at or after the agent’s last top-up in it. Burn/day is minus the slope; the run-out date is where the fitted line reaches 0 (empty if the balance is flat or rising, or more than 10 years away).',
+        sql: `SELECT agent, latest AS remaining_credits, burn_per_day, run_out, days_left, fit_points FROM (${RUN_OUT}) ORDER BY agent`,
+        unit: 'short',
+        columns: {
+          agent: 'Agent',
+          remaining_credits: 'Remaining',
+          burn_per_day: 'Burn / day',
+          run_out: 'Projected run-out',
+          days_left: { title: 'Days left', unit: 'd' },
+          fit_points: 'Replies in fit',
+        },
+        w: 14,
+      }),
+      tablePanel({
+        title: 'Replies where credits was not 0',
+        description:
+          'The spec says `credits` is always 0 for human replies. Replies that said otherwise are stored as sent and listed here (latest 100), so a change on Aksita’s side is noticed.',
+        sql: `SELECT agent, conversation_id, message_id, event_time, credits, remaining_credits
+FROM ${REPLIES}
+WHERE ${inRange()} AND credits != 0
+ORDER BY event_time DESC, agent, message_id
+LIMIT 100`,
+        unit: 'short',
+        columns: {
+          agent: 'Agent',
+          conversation_id: 'Conversation',
+          message_id: 'Message',
+          event_time: 'Event time',
+          credits: 'Credits',
+          remaining_credits: 'Remaining credits',
+        },
+        w: 10,
+      }),
+    ],
+  });

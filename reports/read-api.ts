@@ -1,0 +1,26 @@
+// The read API of the running process: read-only SQL (/api/query) and report exports
+// (/api/reports/*), both behind the query token. The composition root registers this one plugin.
+import os from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import type { Store } from '../store/store.js';
+import { queryRoutes } from './query-route.js';
+import { reportRoutes } from './report-routes.js';
+
+export interface ReadApiOptions {
+  store: Store;
+  token: string;
+  /** Where exports may write scratch files. @default os.tmpdir() */
+  scratchDir?: string;
+  /** Opens another connection to the same data, one per export (see report-routes.ts). */
+  openExportStore?: () => Promise<Store>;
+}
+
+export async function readApi(app: FastifyInstance, opts: ReadApiOptions): Promise<void> {
+  await app.register(queryRoutes, { store: opts.store, token: opts.token });
+  await app.register(reportRoutes, {
+    store: opts.store,
+    token: opts.token,
+    scratchDir: opts.scratchDir ?? os.tmpdir(),
+    ...(opts.openExportStore ? { openExportStore: opts.openExportStore } : {}),
+  });
+}

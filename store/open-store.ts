@@ -1,0 +1,14 @@
+// The one place that picks the store: a ClickHouse server when CLICKHOUSE_URL is set, chDB
+// under DATA_DIR otherwise. Each is imported only when chosen, so a server-mode process
+// never loads chDB's engine library (hundreds of MB) into memory.
+import type { Config } from '../core/config.js';
+import type { Store } from './store.js';
+
+export async function openStore(config: Pick<Config, 'dataDir' | 'clickhouse'>): Promise<Store> {
+  if (config.clickhouse) {
+    const { ClickHouseServerStore } = await import('./clickhouse-server-store.js');
+    return ClickHouseServerStore.open(config.clickhouse);
+  }
+  const { ChdbStore } = await import('./chdb-store.js');
+  return ChdbStore.open(config.dataDir);
+}
