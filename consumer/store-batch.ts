@@ -39,10 +39,12 @@ export async function storeBatch(
   const stored = await store.storedReplyKeys([...replies.values()]);
   for (const key of stored) if (replies.delete(key)) duplicates += 1;
 
-  // Token: queue, partition and offset range; one batch never spans partitions.
+  // Token: queue, partition and offset range (one batch never spans partitions), plus the
+  // receive times at both ends: offsets restart if a topic is deleted and re-created under the
+  // same name, and a new batch must not match an old token and be silently skipped.
   const first = batch[0]!;
   const last = batch.at(-1)!;
-  const token = `${queueName}:${first.partition}:${first.offset}-${last.offset}`;
+  const token = `${queueName}:${first.partition}:${first.offset}-${last.offset}:${first.envelope.receivedAtMs}-${last.envelope.receivedAtMs}`;
   const rows = [...replies.values()];
   const timer = metrics?.insertSeconds.startTimer({ table: 'human_agent_replies' });
   await store.insertReplies(rows, `${token}:replies`);
