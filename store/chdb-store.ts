@@ -17,21 +17,22 @@ import {
   type Store,
 } from './store.js';
 
-// ClickHouse error codes that mean "your SQL is wrong", as opposed to "the store is broken".
-const USER_ERROR_CODES = new Set([36, 43, 46, 47, 60, 62, 81, 215, 386]);
 const READONLY = 164;
 
 export class ChdbStore implements Store {
   readonly kind = 'chdb' as const;
 
-  private constructor(private readonly session: Session) {}
+  private constructor(
+    private readonly session: Session,
+    private readonly dir: string,
+  ) {}
 
   /** Opens (creating if needed) the chDB data directory `DATA_DIR/chdb`. */
   static async open(dataDir: string): Promise<ChdbStore> {
     const dir = path.join(dataDir, 'chdb');
     await mkdir(dir, { recursive: true });
     try {
-      return new ChdbStore(new Session(dir));
+      return new ChdbStore(new Session(dir), dir);
     } catch (err) {
       throw new AppError('store_unavailable', [engineMessage(err)], { cause: err });
     }
@@ -114,14 +115,25 @@ export class ChdbStore implements Store {
   }
 
   async readOnlyQuery(sql: string, format: string): Promise<Buffer> {
-    const checked = await checkReadOnly(sql, (s, params) => this.run(s, params));
+    // Each user query gets a session of its own (a few ms to open on an open directory): chDB
+    // hands a failed query's partial output, such as a JSON header, to the next query on the
+    // same session, which must never be another caller's result or the consumer's.
+    const session = new Session(this.dir);
     try {
-      return await this.query(checked.sql, { format: checked.format ?? format });
-    } catch (err) {
-      const code = engineErrorCode(err);
-      if (code === READONLY) throw new AppError('query_refused', [engineMessage(err)], { cause: err });
-      if (code !== undefined && USER_ERROR_CODES.has(code)) throw new AppError('query_invalid', [engineMessage(err)], { cause: err });
-      throw new AppError('query_invalid', [engineMessage(err)], { cause: err });
+      const run = async (s: string, params?: Record<string, unknown>) =>
+        (params ? await session.queryBindAsync(s, params, { format: 'TSVRaw' }) : await session.queryAsync(s, { format: 'TSVRaw' })).text();
+      const checked = await checkReadOnly(sql, run);
+      try {
+        return Buffer.from((await session.queryAsync(checked.sql, { format: checked.format ?? format })).bytes());
+      } catch (err) {
+        const code = engineErrorCode(err);
+        if (code === READONLY) throw new AppError('query_refused', [engineMessage(err)], { cause: err });
+        // Any engine error code is about this query; without one the engine itself failed.
+        if (code !== undefined) throw new AppError('query_invalid', [engineMessage(err)], { cause: err });
+        throw new AppError('store_unavailable', [engineMessage(err)], { cause: err });
+      }
+    } finally {
+      session.close();
     }
   }
 

@@ -226,6 +226,13 @@ export function storeContract(label: string, target: ContractTarget): void {
         expect(lines.join('\n')).toBe(expected);
       });
 
+      it("a query that fails part-way leaves nothing behind in the next caller's result", async () => {
+        // Fails after the JSON header is written (NaN cannot become an Int64 past row 5).
+        await expect(store.readOnlyQuery('SELECT toInt64(round(if(number > 5, nan, 1.0))) AS x FROM numbers(10)', 'JSON')).rejects.toMatchObject({ code: 'query_invalid' });
+        expect((await store.readOnlyQuery('SELECT 42 AS y', 'TSV')).toString()).toBe('42\n');
+        expect((await store.query('SELECT 43 AS z', { format: 'TSV' })).toString()).toBe('43\n');
+      });
+
       it('SHOW TABLES FROM aksita is allowed and lists the tables', async () => {
         const tables = (await store.readOnlyQuery('SHOW TABLES FROM aksita', 'TSV')).toString().trim().split('\n');
         expect(tables).toEqual(expect.arrayContaining(['dead_letters', 'human_agent_replies', 'schema_migrations']));
