@@ -20,7 +20,10 @@ export interface SummaryRow {
   remaining_credits_start: number;
   remaining_credits_end: number;
   remaining_credits_min: number;
+  /** Drops in remaining credits between the agent's consecutive replies, on the later reply's day. */
   credits_used: number;
+  /** Sum of the payload's `credits` (0 for human-agent replies per Aksita's spec). */
+  credits_charged: number;
 }
 
 export function renderHtmlReport(req: ReportRequest, rows: SummaryRow[], generatedAt: Date): string {
@@ -53,6 +56,7 @@ export function renderHtmlReport(req: ReportRequest, rows: SummaryRow[], generat
 
   const total = (f: (r: SummaryRow) => number) => rows.reduce((s, r) => s + f(r), 0);
   const lowest = rows.length ? Math.min(...rows.map((r) => r.remaining_credits_min)) : null;
+  const charged = total((r) => r.credits_charged);
   const tzLabel = `${req.tz} (${formatOffset(Math.round(offsetAt(req.fromMs, req.tz) / 60_000))})`;
   const title = `Human-agent replies, ${req.given.from} to ${req.given.to}`;
 
@@ -81,6 +85,7 @@ ${card('Agents', formatCount(agents.length), 'total-agents')}
 ${card('Days with replies', formatCount(days.length), 'total-days')}
 ${card('Credits used', formatNumber(total((r) => r.credits_used)), 'total-credits-used')}
 ${card('Lowest remaining credits', lowest === null ? '–' : formatNumber(lowest), 'lowest-credits')}
+${charged === 0 ? '' : card('Credits charged (spec: 0)', formatNumber(charged), 'total-credits-charged')}
 </section>
 ${charts}
 <h2>Per day and agent</h2>
@@ -91,7 +96,7 @@ ${rows.map(tableRow).join('\n')}
 </tbody>
 </table>
 <footer>
-<p><b>Latency</b>: time from the reply's own timestamp to its arrival at this service. <b>Reply gap</b>: time since the previous reply in the same conversation (within the range). <b>Credits at start/end</b>: remaining credits reported with the day's first and last reply; <b>credits used</b>: the sum of the replies' <code>credits</code> (0 for human-agent replies per Aksita). Replies stored twice count once.</p>
+<p><b>Latency</b>: time from the reply's own timestamp to its arrival at this service. <b>Reply gap</b>: time since the previous reply in the same conversation (within the range). <b>Credits at start/end</b>: remaining credits reported with the day's first and last reply. <b>Credits used</b>: how far the agent's remaining credits fell between its consecutive replies in the range (mostly spent by bot replies in between), counted on the day of the later reply; rises (top-ups) are not usage, and a fall before the first reply in the range is not seen. The same figure as the Grafana panel "Credits used per day". <b>Credits charged</b>, shown only when not 0: the sum of the replies' own <code>credits</code> field, which Aksita documents as 0 for human-agent replies. Replies stored twice count once.</p>
 </footer>
 </body>
 </html>

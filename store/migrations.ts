@@ -89,6 +89,13 @@ export const migrations: readonly Migration[] = [
     // FINAL: a reply stored twice (before a merge collapses it) still counts once.
     // Percentiles interpolate between neighbours (quantileExactInclusive, like numpy's default),
     // rounded to 0.1 ms.
+    // Credits used is the dashboards' definition ("Credits used per day", dashboards/remaining-credits.ts):
+    // the sum of drops in remaining_credits between the agent's consecutive replies in the range
+    // (ordered by event_time, received_at, message_id), each drop counted on the day (in tz) of the
+    // later reply of the pair; rises (top-ups) are not usage, and the first reply in the range has
+    // no previous one (a drop from a reply before `from` is not counted). The sum of the payload's
+    // `credits` field (0 for human-agent replies per Aksita's spec) is credits_charged.
+    // test/reports/credits-used-parity.test.ts keeps the two equal.
     statements: [
       `CREATE VIEW IF NOT EXISTS ${DATABASE}.reply_details AS
       SELECT
@@ -114,6 +121,7 @@ export const migrations: readonly Migration[] = [
           AND event_time < parseDateTime64BestEffort({to:String}, 3, {tz:String})
       ) AS r`,
       // Reply gap: time since the previous reply in the same conversation (within the range).
+      // Credits used: see above; the agent's timeline spans the whole range, not just the day.
       `CREATE VIEW IF NOT EXISTS ${DATABASE}.daily_agent_summary AS
       SELECT
         day,
@@ -127,12 +135,17 @@ export const migrations: readonly Migration[] = [
         argMin(remaining_credits, (event_time, message_id)) AS remaining_credits_start,
         argMax(remaining_credits, (event_time, message_id)) AS remaining_credits_end,
         min(remaining_credits) AS remaining_credits_min,
-        sum(credits) AS credits_used
+        -- Rounded to 6 decimals: differences of Float64 balances otherwise show as 29.399999999999636.
+        round(sum(greatest(previous_remaining - remaining_credits, 0)), 6) AS credits_used,
+        sum(credits) AS credits_charged
       FROM (
-        SELECT *, dateDiff('millisecond', lagInFrame(toNullable(event_time)) OVER conversation, event_time) AS reply_gap_ms
+        SELECT *, dateDiff('millisecond', lagInFrame(toNullable(event_time)) OVER conversation, event_time) AS reply_gap_ms,
+          lagInFrame(remaining_credits, 1, remaining_credits) OVER agent_timeline AS previous_remaining
         FROM ${DATABASE}.reply_details(tz = {tz:String}, from = {from:String}, to = {to:String})
         WINDOW conversation AS (PARTITION BY agent, conversation_id ORDER BY event_time, message_id
-                                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+                                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+               agent_timeline AS (PARTITION BY agent ORDER BY event_time, received_at, message_id
+                                  ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
       )
       GROUP BY day, agent`,
       `CREATE VIEW IF NOT EXISTS ${DATABASE}.conversation_summary AS
@@ -147,7 +160,7 @@ export const migrations: readonly Migration[] = [
         max(reply_gap_ms) AS reply_gap_max_ms,
         round(quantileExactInclusive(0.5)(delivery_latency_ms), 1) AS delivery_latency_p50_ms,
         argMax(remaining_credits, (event_time, message_id)) AS remaining_credits_end,
-        sum(credits) AS credits_used
+        sum(credits) AS credits_charged
       FROM (
         SELECT *, dateDiff('millisecond', lagInFrame(toNullable(event_time)) OVER conversation, event_time) AS reply_gap_ms
         FROM ${DATABASE}.reply_details(tz = {tz:String}, from = {from:String}, to = {to:String})
@@ -173,7 +186,8 @@ export const migrations: readonly Migration[] = [
                                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
       )
       GROUP BY agent`,
-      // A top-up shows as remaining credits rising from one reply of the agent to the next.
+      // A top-up shows as remaining credits rising from one reply of the agent to the next; credits
+      // used (see above) are the drops between the same pairs.
       `CREATE VIEW IF NOT EXISTS ${DATABASE}.credit_usage AS
       SELECT
         day,
@@ -185,12 +199,14 @@ export const migrations: readonly Migration[] = [
         max(remaining_credits) AS remaining_credits_max,
         remaining_credits_start - remaining_credits_end AS remaining_credits_drop,
         toUInt32(countIf(remaining_credits > previous_remaining)) AS top_ups,
-        sum(credits) AS credits_used
+        -- Rounded to 6 decimals: differences of Float64 balances otherwise show as 29.399999999999636.
+        round(sum(greatest(previous_remaining - remaining_credits, 0)), 6) AS credits_used,
+        sum(credits) AS credits_charged
       FROM (
-        SELECT *, lagInFrame(toNullable(remaining_credits)) OVER agent_timeline AS previous_remaining
+        SELECT *, lagInFrame(remaining_credits, 1, remaining_credits) OVER agent_timeline AS previous_remaining
         FROM ${DATABASE}.reply_details(tz = {tz:String}, from = {from:String}, to = {to:String})
-        WINDOW agent_timeline AS (PARTITION BY agent ORDER BY event_time, message_id
-                                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+        WINDOW agent_timeline AS (PARTITION BY agent ORDER BY event_time, received_at, message_id
+                                  ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
       )
       GROUP BY day, agent`,
     ],

@@ -36,6 +36,7 @@ export interface ExpectedSummaryRow {
   remaining_credits_end: number;
   remaining_credits_min: number;
   credits_used: number;
+  credits_charged: number;
 }
 
 export interface Range {
@@ -62,6 +63,28 @@ function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
 
 const order = (a: FixtureReply, b: FixtureReply) => a.eventMs - b.eventMs || (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0);
 
+/** An agent's consecutive replies: event time, then receipt, then message id. */
+const timeline = (a: FixtureReply, b: FixtureReply) =>
+  a.eventMs - b.eventMs || a.receivedMs - b.receivedMs || (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0);
+
+/**
+ * Credits used per "day\u0000agent": every drop in remaining credits from one reply of the agent
+ * in the range to its next, on the (tz) day of the later one. Rises are top-ups, not usage; the
+ * first reply in the range has nothing before it (an earlier reply outside the range is not seen).
+ */
+export function creditsUsed(rows: readonly FixtureReply[], tz: string): Map<string, number> {
+  const used = new Map<string, number>();
+  for (const list of groupBy([...rows], (r) => r.agent).values()) {
+    const sorted = [...list].sort(timeline);
+    for (let i = 0; i < sorted.length; i++) {
+      const drop = i === 0 ? 0 : Math.max(sorted[i - 1]!.remaining - sorted[i]!.remaining, 0);
+      const key = `${localDay(tz, sorted[i]!.eventMs)}\u0000${sorted[i]!.agent}`;
+      used.set(key, (used.get(key) ?? 0) + drop);
+    }
+  }
+  return used;
+}
+
 /** Replies in the range, each once (the fixture's duplicates are the same reply). */
 export function inRange(replies: readonly FixtureReply[], range: Range): FixtureReply[] {
   const unique = new Map(replies.map((r) => [`${r.agent}\u0000${r.messageId}`, r]));
@@ -78,6 +101,7 @@ export function expectedSummary(replies: readonly FixtureReply[], range: Range):
   for (const list of byConversation.values()) {
     list.sort(order).forEach((r, i) => gaps.set(r, i === 0 ? null : r.eventMs - list[i - 1]!.eventMs));
   }
+  const used = creditsUsed(rows, range.tz);
   const groups = groupBy(rows, (r) => `${localDay(range.tz, r.eventMs)}\u0000${r.agent}`);
   const out: ExpectedSummaryRow[] = [];
   for (const [key, list] of groups) {
@@ -98,15 +122,17 @@ export function expectedSummary(replies: readonly FixtureReply[], range: Range):
       remaining_credits_start: list[0]!.remaining,
       remaining_credits_end: list.at(-1)!.remaining,
       remaining_credits_min: Math.min(...list.map((r) => r.remaining)),
-      credits_used: list.reduce((s, r) => s + r.credits, 0),
+      credits_used: used.get(key)!,
+      credits_charged: list.reduce((s, r) => s + r.credits, 0),
     });
   }
   return out.sort((a, b) => (a.day === b.day ? (a.agent < b.agent ? -1 : 1) : a.day < b.day ? -1 : 1));
 }
 
 /**
- * Compares report rows with expectations: counts and credits exactly, percentiles within the
- * report's rounding (0.1 ms; 0.001 for replies per conversation).
+ * Compares report rows with expectations: counts and balances exactly, credit sums to 1e-9 (the
+ * engine and JavaScript add in different orders), percentiles within the report's rounding
+ * (0.1 ms; 0.001 for replies per conversation).
  */
 export function compareSummary(actual: Record<string, unknown>[], expected: ExpectedSummaryRow[]): string[] {
   const problems: string[] = [];

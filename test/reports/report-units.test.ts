@@ -126,6 +126,7 @@ describe('HTML report markup', () => {
     expect(html).not.toContain('<script>');
     expect(html).toContain('&lt;script&gt;x&lt;/script&gt;');
     expect(html).toContain('No replies in this range.');
+    expect(html).not.toContain('total-credits-charged');
   });
 
   it.each([

@@ -198,6 +198,8 @@ export function storeContract(label: string, target: ContractTarget): void {
       const summary = summaryQuery(req);
       const [day] = (await store.query(summary.sql, { format: 'JSONEachRow', params: summary.params })).toString().trim().split('\n').map((l) => JSON.parse(l));
       expect(day).toMatchObject({ day: '2026-05-01', agent, replies: 3, conversations: 2, delivery_latency_p50_ms: 2000, remaining_credits_start: 50, remaining_credits_end: 30 });
+      // Credits used: the balance's drops between the agent's consecutive replies (50 -> 40 -> 30).
+      expect(day).toMatchObject({ credits_used: 20, credits_charged: 0 });
       const count = detailCountQuery(req);
       expect((await store.query(count.sql, { format: 'TSV', params: count.params })).toString().trim()).toBe('3');
       const detail = detailQuery(req);
