@@ -1,0 +1,150 @@
+// Child process (chDB opens one data directory per process): fills a queue, then times the
+// real consumer draining it into chDB with the default batch settings, or times the raw
+// insert ceiling for the same rows. Prints one JSON line.
+import path from 'node:path';
+import { Session } from 'chdb';
+import pino from 'pino';
+import { loadConfig, type KafkaConfig } from '../core/config.js';
+import { EmbeddedConsumer } from '../consumer/embedded-consumer.js';
+import { KafkaReplyConsumer } from '../consumer/kafka-consumer.js';
+import { toRow } from '../consumer/to-row.js';
+import { EmbeddedLog } from '../queue/embedded-log.js';
+import type { Envelope, QueuedEnvelope } from '../queue/envelope.js';
+import { createKafka } from '../queue/kafka-client.js';
+import { toKafkaMessage } from '../queue/kafka-message.js';
+import { prepareTopic } from '../queue/kafka-publisher.js';
+import { embeddedQueueName } from '../queue/log-identity.js';
+import { ChdbStore } from '../store/chdb-store.js';
+import { REPLIES_TABLE } from '../store/migrations.js';
+import { toJsonEachRow, type ReplyRow } from '../store/store.js';
+import { signedPool } from './payloads.js';
+
+export interface ConsumerJob {
+  mode: 'embedded' | 'kafka' | 'raw';
+  dataDir: string;
+  rows: number;
+  prefix: string;
+  brokers?: string[];
+}
+
+export interface ConsumerResult {
+  rows: number;
+  /** Rows in the table afterwards: the drain is only counted when nothing was lost or doubled. */
+  stored: number;
+  rowsPerS: number;
+  /** raw only: rows/s including building the JSONEachRow text from envelopes. */
+  withJsonRowsPerS?: number;
+}
+
+const RAW_BATCH = 100_000;
+const job = JSON.parse(process.argv[2]!) as ConsumerJob;
+const defaults = loadConfig({ DATA_DIR: job.dataDir });
+const receivedAtMs = Date.now();
+const envelopes: Envelope[] = signedPool({ prefix: job.prefix }, job.rows).map((r) => ({
+  body: r.body,
+  key: (JSON.parse(r.body.toString()) as { conversation_id: string }).conversation_id,
+  agent: 'default',
+  receivedAtMs,
+  signature: 'valid',
+}));
+
+async function count(store: ChdbStore): Promise<number> {
+  return Number((await store.query(`SELECT count() FROM ${REPLIES_TABLE}`, { format: 'TSV' })).toString().trim());
+}
+
+async function embedded(): Promise<ConsumerResult> {
+  const logDir = path.join(job.dataDir, 'queue');
+  const log = await EmbeddedLog.open({ dir: logDir });
+  for (let i = 0; i < envelopes.length; i += 5_000) await Promise.all(envelopes.slice(i, i + 5_000).map((e) => log.append(e)));
+  const store = await ChdbStore.open(job.dataDir);
+  await store.migrate();
+  let stored = 0;
+  let drained!: () => void;
+  const done = new Promise<void>((r) => (drained = r));
+  const consumer = new EmbeddedConsumer({
+    log,
+    store,
+    queueName: await embeddedQueueName(logDir),
+    maxRows: defaults.batchMaxRows,
+    maxWaitMs: defaults.batchMaxWaitMs,
+    onError: (err) => console.error(err),
+    onBatch: (n) => (stored += n) >= job.rows && drained(),
+  });
+  const t = performance.now();
+  consumer.start();
+  await done;
+  const seconds = (performance.now() - t) / 1000;
+  await consumer.stop();
+  await log.close();
+  const result = { rows: job.rows, stored: await count(store), rowsPerS: job.rows / seconds };
+  await store.close();
+  return result;
+}
+
+async function kafka(): Promise<ConsumerResult> {
+  const env = loadConfig({ KAFKA_BROKERS: job.brokers!.join(','), DATA_DIR: job.dataDir });
+  const config: KafkaConfig = { ...env.kafka!, topic: `bench-${job.prefix}`, groupId: `bench-${job.prefix}` };
+  // The consumer logs when it joins its group: that is when the timing starts.
+  let joined!: () => void;
+  const joinedAt = new Promise<number>((r) => (joined = () => r(performance.now())));
+  const logger = pino({ level: 'info' }, { write: (line: string) => void (line.includes('joined the consumer group') ? joined() : line.includes('"level":50') && process.stderr.write(line)) });
+  const client = createKafka(config, logger);
+  await prepareTopic(client, config);
+  const producer = client.producer();
+  await producer.connect();
+  for (let i = 0; i < envelopes.length; i += 10_000) {
+    await producer.send({ topic: config.topic, acks: -1, messages: envelopes.slice(i, i + 10_000).map(toKafkaMessage) });
+  }
+  await producer.disconnect();
+  const store = await ChdbStore.open(job.dataDir);
+  await store.migrate();
+  let stored = 0;
+  let drained!: () => void;
+  const done = new Promise<number>((r) => (drained = () => r(performance.now())));
+  const consumer = new KafkaReplyConsumer({
+    kafka: client,
+    config,
+    store,
+    maxRows: defaults.batchMaxRows,
+    maxWaitMs: defaults.batchMaxWaitMs,
+    logger,
+    onBatch: (_p, n) => (stored += n) >= job.rows && drained(),
+  });
+  await consumer.start();
+  const seconds = ((await done) - (await joinedAt)) / 1000;
+  await consumer.stop();
+  const result = { rows: job.rows, stored: await count(store), rowsPerS: job.rows / seconds };
+  await store.close();
+  return result;
+}
+
+/** The ceiling: the same rows as JSONEachRow, in large batches, straight into the table. */
+async function raw(): Promise<ConsumerResult> {
+  const store = await ChdbStore.open(job.dataDir);
+  await store.migrate();
+  await store.close();
+  let t = performance.now();
+  const batches: { rows: ReplyRow[]; text: Buffer }[] = [];
+  for (let i = 0; i < envelopes.length; i += RAW_BATCH) {
+    const rows = envelopes.slice(i, i + RAW_BATCH).flatMap((envelope, j): ReplyRow[] => {
+      const item: QueuedEnvelope = { envelope, partition: 0, offset: i + j };
+      const converted = toRow(item, 'bench-raw');
+      return converted.kind === 'reply' ? [converted.row] : [];
+    });
+    batches.push({ rows, text: toJsonEachRow(rows) });
+  }
+  const buildSeconds = (performance.now() - t) / 1000;
+  const session = new Session(path.join(job.dataDir, 'chdb'));
+  t = performance.now();
+  for (const [i, b] of batches.entries()) {
+    await session.insert({ table: REPLIES_TABLE, values: b.text, format: 'JSONEachRow', columns: Object.keys(b.rows[0]!), settings: { insert_deduplication_token: `raw-${i}` } });
+  }
+  const seconds = (performance.now() - t) / 1000;
+  const stored = Number((await session.queryAsync(`SELECT count() FROM ${REPLIES_TABLE}`, { format: 'TSV' })).text().trim());
+  session.close();
+  return { rows: job.rows, stored, rowsPerS: job.rows / seconds, withJsonRowsPerS: job.rows / (seconds + buildSeconds) };
+}
+
+const run = { embedded, kafka, raw }[job.mode];
+process.stdout.write(`${JSON.stringify(await run())}\n`);
+process.exit(0);

@@ -1,0 +1,61 @@
+// Section 2: consumer throughput. A queue filled before the clock starts is drained into chDB
+// by the real consumers with the default batch settings; the baseline is the raw chDB insert
+// ceiling for the same rows (100k-row JSONEachRow batches straight into the table). Each run is
+// a fresh process with a fresh data directory; rounds interleave the three. No load generator
+// runs here, so nothing is pinned: the consumer (and the Kafka broker) have the whole machine.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import type { BenchContext } from './context.js';
+import type { ConsumerJob, ConsumerResult } from './consumer-worker.js';
+import { tsArgv } from './processes.js';
+import { figure } from './stats.js';
+
+async function runConsumer(job: ConsumerJob): Promise<ConsumerResult> {
+  const [cmd, ...args] = tsArgv('consumer-worker.ts', JSON.stringify(job));
+  const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-5_000)));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const last = out.trim().split('\n').at(-1);
+  if (code !== 0 || !last) throw new Error(`consumer-worker ${job.mode} failed (exit ${code}):\n${err}`);
+  const result = JSON.parse(last) as ConsumerResult;
+  if (result.stored !== job.rows) throw new Error(`consumer-worker ${job.mode}: ${result.stored} rows stored, expected ${job.rows}`);
+  return result;
+}
+
+export async function consumerSection(ctx: BenchContext): Promise<void> {
+  const rows = ctx.quick ? 100_000 : 500_000;
+  const rounds = ctx.quick ? 3 : 5;
+  const broker = await ctx.broker();
+  const modes = ['raw', 'embedded', 'kafka'] as const;
+  const results = new Map<string, number[]>(modes.map((m) => [m, []]));
+  const withJson: number[] = [];
+  let n = 0;
+  const run = (mode: (typeof modes)[number], count: number) =>
+    runConsumer({ mode, rows: count, dataDir: path.join(ctx.scratch, `consumer-${n}`), prefix: `consumer-${Date.now().toString(36)}-${n++}`, brokers: [broker.bootstrap] });
+
+  // Warm-up: the first process to load chDB and the first topic on the broker pay one-off costs.
+  for (const mode of modes) await run(mode, 20_000);
+  for (let r = 0; r < rounds; r++) {
+    for (const mode of modes) {
+      const res = await ctx.measure(`consumer ${mode} round ${r + 1}`, () => run(mode, rows));
+      results.get(mode)!.push(res.rowsPerS);
+      if (res.withJsonRowsPerS) withJson.push(res.withJsonRowsPerS);
+      ctx.log(`consumer round ${r + 1}/${rounds} ${mode}: ${Math.round(res.rowsPerS)} rows/s`);
+    }
+  }
+  const S = '2. consumer';
+  const raw = figure(results.get('raw')!);
+  const emb = figure(results.get('embedded')!);
+  const kaf = figure(results.get('kafka')!);
+  ctx.rows.push({ section: S, measure: `chDB raw insert ceiling, 100k-row JSONEachRow batches (baseline), ${rows} rows`, unit: 'rows/s', figure: raw });
+  ctx.rows.push({ section: S, measure: 'chDB raw insert including building the JSON from queue envelopes', unit: 'rows/s', figure: figure(withJson) });
+  ctx.rows.push({ section: S, measure: 'embedded log → chDB, default batches', unit: 'rows/s', figure: emb, target: { text: '≥ 150000', met: emb.median >= 150_000 } });
+  ctx.rows.push({ section: S, measure: 'Kafka topic (6 partitions) → chDB, default batches, from group join', unit: 'rows/s', figure: kaf, target: { text: '≥ 100000', met: kaf.median >= 100_000 } });
+  ctx.rows.push({ section: S, measure: 'embedded / raw ceiling', unit: 'ratio', figure: figure(results.get('embedded')!.map((v, i) => v / results.get('raw')![i]!)) });
+  ctx.rows.push({ section: S, measure: 'Kafka / raw ceiling', unit: 'ratio', figure: figure(results.get('kafka')!.map((v, i) => v / results.get('raw')![i]!)) });
+  ctx.json.consumer_embedded_rows_per_s = emb.median;
+  ctx.json.consumer_kafka_rows_per_s = kaf.median;
+}

@@ -1,0 +1,135 @@
+// Section 1: ingest throughput and latency. Three servers, each its own process on the server
+// core: (a) bare fastify, the baseline; (b) `reply-analytics start` (embedded log, fsync'd, with
+// its consumer storing into chDB in the same process, as it runs in embedded mode); (c)
+// `reply-analytics ingest` publishing to Kafka with acks from all in-sync replicas. Rounds
+// interleave the three so drift on the machine hits all alike, and each ratio is taken within
+// one round. Then latency at a fixed rate of half of (b)'s maximum.
+import path from 'node:path';
+import type { BenchContext } from './context.js';
+import { autocannon, paced } from './load.js';
+import { cliArgv, CORES, metric, spawnServer, tsArgv, type ServerProcess } from './processes.js';
+import { figure } from './stats.js';
+
+export const SECRET = 'bench-webhook-secret';
+const CONNECTIONS = 100;
+
+interface Target {
+  key: 'bare' | 'embedded' | 'kafka';
+  label: string;
+  server: ServerProcess;
+}
+
+/** Waits until what a run queued is stored (embedded) or forwarded (Kafka), so runs start alike. */
+export async function settle(t: Target | { key: string; server: ServerProcess }, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let pending = 0;
+    if (t.key === 'embedded') pending = await metric(t.server.url, 'aksita_queue_backlog_events');
+    if (t.key === 'kafka') pending = ((await (await fetch(`${t.server.url}/readyz`)).json()) as { fallbackBacklog?: number }).fallbackBacklog ?? 0;
+    if (pending === 0) return;
+    if (Date.now() > deadline) throw new Error(`${t.key}: ${pending} events still queued after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function ingestSection(ctx: BenchContext): Promise<void> {
+  const duration = ctx.quick ? 4 : 10;
+  const rounds = ctx.quick ? 3 : 5;
+  const warmup = ctx.quick ? 3 : 5;
+  const broker = await ctx.broker();
+  const env = { WEBHOOK_SECRET: SECRET };
+  const runId = Date.now().toString(36);
+  let runs = 0;
+  // Requests are built before the clock starts (see autocannon-worker.ts): enough for each
+  // server's warm-up rate with a margin; past them the generator builds as it sends.
+  const perSecond = new Map<string, number>();
+  const job = (t: Target, durationS: number) => ({
+    url: t.server.url,
+    path: '/webhook',
+    connections: CONNECTIONS,
+    durationS,
+    poolSize: Math.round(Math.max(perSecond.get(t.key) ?? 40_000, 20_000) * 1.5 * durationS),
+    prefix: `ingest-${runId}-${runs++}`,
+    secret: SECRET,
+  });
+
+  const targets: Target[] = [];
+  try {
+    ctx.log('ingest: starting bare fastify, receiver + embedded log, receiver + Kafka');
+    const start = (argv: string[], extra: Record<string, string>) => spawnServer({ argv, env: { ...env, ...extra }, core: CORES.server });
+    targets.push({ key: 'bare', label: 'bare fastify (baseline)', server: await start(tsArgv('bare-server.ts'), {}) });
+    targets.push({ key: 'embedded', label: 'receiver + embedded log', server: await start(cliArgv('start'), { DATA_DIR: path.join(ctx.scratch, 'ingest-embedded') }) });
+    targets.push({
+      key: 'kafka',
+      label: 'receiver + Kafka',
+      server: await start(cliArgv('ingest'), { DATA_DIR: path.join(ctx.scratch, 'ingest-kafka'), KAFKA_BROKERS: broker.bootstrap, KAFKA_TOPIC: `bench-ingest-${runId}` }),
+    });
+
+    for (const t of targets) {
+      perSecond.set(t.key, (await autocannon(job(t, warmup))).requestsPerS);
+      await settle(t);
+    }
+    const rps = new Map<string, number[]>(targets.map((t) => [t.key, []]));
+    const p99 = new Map<string, number[]>(targets.map((t) => [t.key, []]));
+    const ratios = { embedded: [] as number[], kafka: [] as number[] };
+    for (let r = 0; r < rounds; r++) {
+      const round: Record<string, number> = {};
+      for (const t of targets) {
+        const res = await ctx.measure(`ingest ${t.key} round ${r + 1}`, () => autocannon(job(t, duration)));
+        if (res.non2xx + res.errors > 0) ctx.notes.push(`ingest ${t.key} round ${r + 1}: ${res.non2xx} non-2xx answers and ${res.errors} errors of ${res.total}.`);
+        if (res.builtLate > 0) ctx.notes.push(`ingest ${t.key} round ${r + 1}: ${res.builtLate} requests were built during the run (pool too small), which slows the generator.`);
+        round[t.key] = res.requestsPerS;
+        rps.get(t.key)!.push(res.requestsPerS);
+        p99.get(t.key)!.push(res.p99Ms);
+        ctx.log(`ingest round ${r + 1}/${rounds} ${t.key}: ${Math.round(res.requestsPerS)} req/s, p99 ${res.p99Ms} ms`);
+        await settle(t);
+      }
+      ratios.embedded.push(round.embedded! / round.bare!);
+      ratios.kafka.push(round.kafka! / round.bare!);
+    }
+    const kafkaState = (await (await fetch(`${targets[2]!.server.url}/readyz`)).json()) as { kafka?: string };
+    if (kafkaState.kafka !== 'connected') ctx.notes.push(`ingest kafka: the receiver was in ${kafkaState.kafka} mode at the end (Kafka did not acknowledge in time).`);
+
+    const S = '1. ingest';
+    for (const t of targets) ctx.rows.push({ section: S, measure: `${t.label}: max throughput (${CONNECTIONS} connections)`, unit: 'req/s', figure: figure(rps.get(t.key)!) });
+    const be = figure(ratios.embedded);
+    const bk = figure(ratios.kafka);
+    ctx.rows.push({ section: S, measure: 'embedded / bare (same round)', unit: 'ratio', figure: be, target: { text: '≥ 0.60', met: be.median >= 0.6 } });
+    ctx.rows.push({ section: S, measure: 'Kafka / bare (same round)', unit: 'ratio', figure: bk, target: { text: '≥ 0.50', met: bk.median >= 0.5 } });
+    for (const t of targets) ctx.rows.push({ section: S, measure: `${t.label}: p99 at max throughput`, unit: 'ms', figure: figure(p99.get(t.key)!) });
+    ctx.json.ingest_embedded_vs_bare = be.median;
+    ctx.json.ingest_kafka_vs_bare = bk.median;
+    const embeddedMax = figure(rps.get('embedded')!).median;
+    ctx.shared.embeddedMaxRps = embeddedMax;
+
+    // Latency at a fixed rate: half of (b)'s maximum, open loop (see paced-worker.ts).
+    const rate = Math.round(embeddedMax / 2);
+    const latencyTargets = ctx.quick ? targets.filter((t) => t.key === 'embedded') : targets;
+    for (const t of latencyTargets) {
+      const p50s: number[] = [];
+      const p99s: number[] = [];
+      for (let r = 0; r < rounds; r++) {
+        const res = await ctx.measure(`ingest ${t.key} at ${rate}/s run ${r + 1}`, () =>
+          paced({ url: t.server.url, path: '/webhook', rate, warmupS: warmup, durationS: duration, prefix: `ingest-${runId}-${runs++}`, secret: SECRET, maxConnections: 128 }),
+        );
+        if (res.failed > 0) ctx.notes.push(`ingest ${t.key} at ${rate}/s run ${r + 1}: ${res.failed} of ${res.sent} requests failed (by status, 0 = no answer: ${JSON.stringify(res.failures)}).`);
+        p50s.push(res.p50Ms);
+        p99s.push(res.p99Ms);
+        ctx.log(`ingest ${t.key} at ${rate}/s: p50 ${res.p50Ms.toFixed(2)} ms, p99 ${res.p99Ms.toFixed(2)} ms, ${res.connections} connections`);
+        await settle(t);
+      }
+      const f99 = figure(p99s);
+      ctx.rows.push({ section: S, measure: `${t.label}: p50 at ${rate} req/s (half of embedded max)`, unit: 'ms', figure: figure(p50s) });
+      ctx.rows.push({
+        section: S,
+        measure: `${t.label}: p99 at ${rate} req/s (half of embedded max)`,
+        unit: 'ms',
+        figure: f99,
+        ...(t.key === 'embedded' ? { target: { text: '< 10', met: f99.median < 10 } } : {}),
+      });
+      if (t.key === 'embedded') ctx.json.ingest_p99_ms_half_load = f99.median;
+    }
+  } finally {
+    for (const t of targets) await t.server.stop();
+  }
+}

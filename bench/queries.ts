@@ -1,0 +1,51 @@
+// Section 4: dashboard panel and summary report query times over generated rows (1M, and 10M
+// unless --quick). The SQL is the dashboards' own (test/dashboards/panel-queries.ts lists every
+// panel's query and expands its macros as Grafana would); the report is reports/report-query.ts.
+import { spawn } from 'node:child_process';
+import type { BenchContext } from './context.js';
+import type { QueryJob, QueryTimings } from './query-worker.js';
+import { tsArgv } from './processes.js';
+import { figure, type Figure } from './stats.js';
+
+/** Per-panel medians for the detail table printed under the summary. */
+export interface PanelDetail {
+  rows: number;
+  panels: { name: string; ms: Figure }[];
+}
+
+export async function queriesSection(ctx: BenchContext): Promise<PanelDetail[]> {
+  const job: QueryJob = { sizes: ctx.quick ? [1_000_000] : [1_000_000, 10_000_000], runs: 5 };
+  const [cmd, ...args] = tsArgv('query-worker.ts', JSON.stringify(job));
+  ctx.log(`queries: generating ${job.sizes.join(', ')} rows and timing every panel`);
+  let out = '';
+  let err = '';
+  const code = await ctx.measure('queries', () => {
+    const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-5_000)));
+    return new Promise<number | null>((resolve) => child.once('exit', resolve));
+  });
+  if (code !== 0) throw new Error(`query-worker failed (exit ${code}):\n${err}`);
+  const timings = JSON.parse(out.trim().split('\n').at(-1)!) as QueryTimings[];
+
+  const S = '4. queries';
+  for (const t of timings) {
+    const label = `${t.rows / 1_000_000}M`;
+    const limit = t.rows >= 10_000_000 ? 500 : 100;
+    const slowest = t.panels.reduce((a, b) => (b.ms.median > a.ms.median ? b : a));
+    // The slowest panel's median, with its own min and max: "every panel under N ms" holds iff this does.
+    ctx.rows.push({
+      section: S,
+      measure: `slowest of ${t.panels.length} panels at ${label} rows: ${slowest.name}`,
+      unit: 'ms',
+      figure: slowest.ms,
+      target: { text: `< ${limit}`, met: slowest.ms.median < limit },
+    });
+    ctx.rows.push({ section: S, measure: `median panel at ${label} rows`, unit: 'ms', figure: figure(t.panels.map((p) => p.ms.median)) });
+    ctx.rows.push({ section: S, measure: `summary report (daily_agent_summary, whole week) at ${label} rows`, unit: 'ms', figure: t.report });
+    ctx.json[`panel_max_ms_${label.toLowerCase()}`] = slowest.ms.median;
+    ctx.json[`report_summary_ms_${label.toLowerCase()}`] = t.report.median;
+    ctx.log(`queries at ${label}: rows generated in ${t.generateS.toFixed(1)} s, slowest panel ${slowest.ms.median.toFixed(0)} ms, report ${t.report.median.toFixed(0)} ms`);
+  }
+  return timings.map((t) => ({ rows: t.rows, panels: t.panels }));
+}
