@@ -3,7 +3,9 @@
 // its consumer storing into chDB in the same process, as it runs in embedded mode); (c)
 // `reply-analytics ingest` publishing to Kafka with acks from all in-sync replicas. Rounds
 // interleave the three so drift on the machine hits all alike, and each ratio is taken within
-// one round. Then latency at a fixed rate of half of (b)'s maximum.
+// one round; while one server is measured the other two are frozen (SIGSTOP), because their
+// background work (chDB merges after a run, timers) shares the server core. Then latency at a
+// fixed rate of half of (b)'s maximum.
 import path from 'node:path';
 import type { BenchContext } from './context.js';
 import { autocannon, paced } from './load.js';
@@ -54,6 +56,18 @@ export async function ingestSection(ctx: BenchContext): Promise<void> {
   });
 
   const targets: Target[] = [];
+  /** Runs `fn` with only `t` of the servers running. */
+  const alone = async <T>(t: Target, fn: () => Promise<T>): Promise<T> => {
+    for (const o of targets) if (o !== t) o.server.pause();
+    t.server.resume();
+    try {
+      const result = await fn();
+      await settle(t);
+      return result;
+    } finally {
+      for (const o of targets) o.server.resume();
+    }
+  };
   try {
     ctx.log('ingest: starting bare fastify, receiver + embedded log, receiver + Kafka');
     const start = (argv: string[], extra: Record<string, string>) => spawnServer({ argv, env: { ...env, ...extra }, core: CORES.server });
@@ -65,24 +79,20 @@ export async function ingestSection(ctx: BenchContext): Promise<void> {
       server: await start(cliArgv('ingest'), { DATA_DIR: path.join(ctx.scratch, 'ingest-kafka'), KAFKA_BROKERS: broker.bootstrap, KAFKA_TOPIC: `bench-ingest-${runId}` }),
     });
 
-    for (const t of targets) {
-      perSecond.set(t.key, (await autocannon(job(t, warmup))).requestsPerS);
-      await settle(t);
-    }
+    for (const t of targets) perSecond.set(t.key, (await alone(t, () => autocannon(job(t, warmup)))).requestsPerS);
     const rps = new Map<string, number[]>(targets.map((t) => [t.key, []]));
     const p99 = new Map<string, number[]>(targets.map((t) => [t.key, []]));
     const ratios = { embedded: [] as number[], kafka: [] as number[] };
     for (let r = 0; r < rounds; r++) {
       const round: Record<string, number> = {};
       for (const t of targets) {
-        const res = await ctx.measure(`ingest ${t.key} round ${r + 1}`, () => autocannon(job(t, duration)));
+        const res = await alone(t, () => ctx.measure(`ingest ${t.key} round ${r + 1}`, () => autocannon(job(t, duration))));
         if (res.non2xx + res.errors > 0) ctx.notes.push(`ingest ${t.key} round ${r + 1}: ${res.non2xx} non-2xx answers and ${res.errors} errors of ${res.total}.`);
         if (res.builtLate > 0) ctx.notes.push(`ingest ${t.key} round ${r + 1}: ${res.builtLate} requests were built during the run (pool too small), which slows the generator.`);
         round[t.key] = res.requestsPerS;
         rps.get(t.key)!.push(res.requestsPerS);
         p99.get(t.key)!.push(res.p99Ms);
         ctx.log(`ingest round ${r + 1}/${rounds} ${t.key}: ${Math.round(res.requestsPerS)} req/s, p99 ${res.p99Ms} ms`);
-        await settle(t);
       }
       ratios.embedded.push(round.embedded! / round.bare!);
       ratios.kafka.push(round.kafka! / round.bare!);
@@ -109,14 +119,15 @@ export async function ingestSection(ctx: BenchContext): Promise<void> {
       const p50s: number[] = [];
       const p99s: number[] = [];
       for (let r = 0; r < rounds; r++) {
-        const res = await ctx.measure(`ingest ${t.key} at ${rate}/s run ${r + 1}`, () =>
-          paced({ url: t.server.url, path: '/webhook', rate, warmupS: warmup, durationS: duration, prefix: `ingest-${runId}-${runs++}`, secret: SECRET, maxConnections: 128 }),
+        const res = await alone(t, () =>
+          ctx.measure(`ingest ${t.key} at ${rate}/s run ${r + 1}`, () =>
+            paced({ url: t.server.url, path: '/webhook', rate, warmupS: warmup, durationS: duration, prefix: `ingest-${runId}-${runs++}`, secret: SECRET, maxConnections: 128 }),
+          ),
         );
         if (res.failed > 0) ctx.notes.push(`ingest ${t.key} at ${rate}/s run ${r + 1}: ${res.failed} of ${res.sent} requests failed (by status, 0 = no answer: ${JSON.stringify(res.failures)}).`);
         p50s.push(res.p50Ms);
         p99s.push(res.p99Ms);
         ctx.log(`ingest ${t.key} at ${rate}/s: p50 ${res.p50Ms.toFixed(2)} ms, p99 ${res.p99Ms.toFixed(2)} ms, ${res.connections} connections`);
-        await settle(t);
       }
       const f99 = figure(p99s);
       ctx.rows.push({ section: S, measure: `${t.label}: p50 at ${rate} req/s (half of embedded max)`, unit: 'ms', figure: figure(p50s) });

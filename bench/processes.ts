@@ -44,6 +44,9 @@ export interface ServerProcess {
   /** Milliseconds from spawn until the ready line. */
   readyAfterMs: number;
   output(): string;
+  /** Freezes the process (SIGSTOP), so its background work (merges, timers) cannot disturb another server's run. */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -95,8 +98,11 @@ export async function spawnServer(opts: SpawnOptions): Promise<ServerProcess> {
     child,
     readyAfterMs,
     output: () => output,
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGCONT'); // a stopped process would hold SIGTERM until continued
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
       await exited;
