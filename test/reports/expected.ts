@@ -1,5 +1,6 @@
 // Report figures worked out in plain TypeScript from the fixture, independently of the SQL
 // and of reports/zoned-time.ts: zone offsets are written out by hand below.
+import type { SummaryRow } from '../../reports/html-report.js';
 import type { FixtureReply } from './fixture.js';
 
 /** Minutes east of UTC, by hand: the US switched to summer time at 2026-03-08 07:00 UTC. */
@@ -23,21 +24,8 @@ export const localDay = (tz: string, ms: number) => localIso(tz, ms).slice(0, 10
 /** "YYYY-MM-DD HH:MM:SS.mmm" in tz, as ClickHouse prints DateTime64(3, tz). */
 export const localTime = (tz: string, ms: number) => localIso(tz, ms).replace('T', ' ').slice(0, 23);
 
-export interface ExpectedSummaryRow {
-  day: string;
-  agent: string;
-  replies: number;
-  conversations: number;
-  replies_per_conversation: number;
-  delivery_latency_p50_ms: number;
-  delivery_latency_p95_ms: number;
-  reply_gap_p50_ms: number | null;
-  remaining_credits_start: number;
-  remaining_credits_end: number;
-  remaining_credits_min: number;
-  credits_used: number;
-  credits_charged: number;
-}
+// The row shape is the report's own; the values below are computed independently of its SQL.
+export type ExpectedSummaryRow = SummaryRow;
 
 export interface Range {
   fromMs: number;
