@@ -4,6 +4,7 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import { ThresholdsConfigBuilder, ThresholdsMode } from '@grafana/grafana-foundation-sdk/dashboard';
 import { buildDashboard } from './dashboard-base.js';
 import { statPerRowPanel, tablePanel, timeSeriesPanel } from './panels.js';
+import { remainderWhere, ROLLUP_5M, rollupWhere } from './rollup-sql.js';
 import { AGENT_FILTER, CREDITS_DAILY, inRange, REPLIES } from './sql.js';
 
 // The latest row wins; received_at and message_id break ties between replies sent in the same millisecond.
@@ -110,9 +111,16 @@ export const remainingCredits = () =>
       timeSeriesPanel({
         title: 'Remaining credits over time',
         description: "Each agent's remaining_credits at its last reply in each interval.",
-        sql: `SELECT $__timeInterval(event_time) AS time, agent, argMax(remaining_credits, ${LATEST}) AS remaining_credits
-FROM ${REPLIES}
-WHERE ${inRange()}
+        // Whole five minutes from the rollup's latest balance, the range's ends from the table.
+        sql: `SELECT time, agent, argMaxMerge(latest) AS remaining_credits
+FROM (
+  SELECT $__timeInterval(bucket) AS time, agent, latest_credits AS latest FROM ${ROLLUP_5M} WHERE ${rollupWhere({ perInterval: true })}
+  UNION ALL
+  SELECT $__timeInterval(event_time) AS time, agent, argMaxState(remaining_credits, ${LATEST})
+  FROM ${REPLIES}
+  WHERE ${remainderWhere({ perInterval: true })}
+  GROUP BY time, agent
+)
 GROUP BY time, agent
 ORDER BY time, agent`,
         unit: 'short',

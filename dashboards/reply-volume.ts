@@ -2,11 +2,19 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import { buildDashboard } from './dashboard-base.js';
 import { barChartPanel, statPanel, tablePanel, timeSeriesPanel } from './panels.js';
+import { conversationsPerAgent } from './rollup-sql.js';
 import { FILL_BUCKETS, inRange, REPLIES } from './sql.js';
 
 // A conversation id comes from Aksita and is unique within an agent; counting the pair keeps
 // two agents' conversations apart even if ids ever collide.
 const CONVERSATION = 'agent, conversation_id';
+
+/**
+ * Distinct conversations in the range: per agent from the five-minute rollup and the range's
+ * ends (rollup-sql.ts), summed over agents. Distinct sets rather than the table's every reply,
+ * so the cost grows with conversations per five minutes, not with replies.
+ */
+const CONVERSATIONS = `SELECT toUInt64(sum(conversations)) FROM (${conversationsPerAgent()})`;
 
 export const replyVolume = () =>
   buildDashboard({
@@ -26,7 +34,7 @@ export const replyVolume = () =>
       statPanel({
         title: 'Conversations',
         description: 'Conversations that received at least one human reply in the range.',
-        sql: `SELECT uniqExact(${CONVERSATION}) AS conversations FROM ${REPLIES} WHERE ${inRange()}`,
+        sql: `SELECT (${CONVERSATIONS}) AS conversations`,
         unit: 'short',
         w: 6,
         h: 4,
@@ -34,7 +42,7 @@ export const replyVolume = () =>
       statPanel({
         title: 'Replies per conversation',
         description: 'Mean human replies per conversation in the range (Replies ÷ Conversations). Empty when there are none.',
-        sql: `SELECT count() / nullIf(uniqExact(${CONVERSATION}), 0) AS replies_per_conversation FROM ${REPLIES} WHERE ${inRange()}`,
+        sql: `SELECT (SELECT count() FROM ${REPLIES} WHERE ${inRange()}) / nullIf((${CONVERSATIONS}), 0) AS replies_per_conversation`,
         unit: 'none',
         w: 6,
         h: 4,
@@ -62,9 +70,8 @@ ${FILL_BUCKETS}`,
       timeSeriesPanel({
         title: 'Active conversations over time',
         description: 'Conversations with at least one human reply in each interval. A conversation active in two intervals counts in both.',
-        sql: `SELECT $__timeInterval(event_time) AS time, uniqExact(${CONVERSATION}) AS conversations
-FROM ${REPLIES}
-WHERE ${inRange()}
+        sql: `SELECT time, toUInt64(sum(conversations)) AS conversations
+FROM (${conversationsPerAgent({ perInterval: true })})
 GROUP BY time
 ${FILL_BUCKETS}`,
         unit: 'short',

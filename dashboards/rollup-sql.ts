@@ -1,0 +1,56 @@
+// Reading the five-minute rollup (aksita.replies_5m, migration 4) together with the table, so a
+// panel gets the exact answer the table alone would give while reading only the ends of its
+// range from the table.
+//
+// A range [from, to] (milliseconds, both ends included, as $__timeFilter_ms) splits into:
+//   - whole five minutes inside it: read from the rollup (bucket >= FIRST_WHOLE AND bucket < END_WHOLE);
+//   - the rest: replies in the range before FIRST_WHOLE or at/after END_WHOLE, read from the
+//     table (at most five minutes at each end; all of the range when no five minutes fit).
+// Both bounds are constants once the macros are expanded, so the table's primary key (agent,
+// day) prunes the remainder's read to the days of the two ends.
+import { AGENT_FILTER, inRange, REPLIES } from './sql.js';
+import { DATABASE } from '../store/migrations.js';
+
+export const ROLLUP_5M = `${DATABASE}.replies_5m`;
+export const ROLLUP_SECONDS = 300;
+
+/** Start of the first five minutes that lie wholly at or after the range start. */
+const FIRST_WHOLE = `(toStartOfInterval(toDateTime($__fromTime_ms - toIntervalMillisecond(1)), INTERVAL ${ROLLUP_SECONDS} second) + ${ROLLUP_SECONDS})`;
+/** End (exclusive) of the last five minutes that lie wholly at or before the range end. */
+const END_WHOLE = `toStartOfInterval(toDateTime($__toTime_ms + toIntervalMillisecond(1)), INTERVAL ${ROLLUP_SECONDS} second)`;
+
+/**
+ * A panel grouped by $__timeInterval can use the rollup only when the interval is a whole
+ * number of five minutes (both are aligned to the epoch, so each rollup row then falls in one
+ * interval); for a finer interval the guard empties the rollup part and the table answers all.
+ */
+const WHOLE_INTERVAL = `$__interval_s % ${ROLLUP_SECONDS} = 0`;
+
+/** Rollup rows of whole five minutes in the range, for the selected agents. */
+export function rollupWhere(opts: { perInterval?: boolean } = {}): string {
+  const guard = opts.perInterval ? ` AND ${WHOLE_INTERVAL}` : '';
+  return `bucket >= ${FIRST_WHOLE} AND bucket < ${END_WHOLE} AND ${AGENT_FILTER}${guard}`;
+}
+
+/** Table rows in the range that the rollup rows above do not cover. */
+export function remainderWhere(opts: { perInterval?: boolean } = {}): string {
+  const guard = opts.perInterval ? ` OR NOT (${WHOLE_INTERVAL})` : '';
+  return `${inRange()} AND (event_time < ${FIRST_WHOLE} OR event_time >= ${END_WHOLE}${guard})`;
+}
+
+/**
+ * Distinct conversations per agent in the range (columns agent, conversations; optionally
+ * also `time`, the $__timeInterval bucket): uniqExact sets from the rollup and from the
+ * remainder, merged. Conversation ids are counted per agent, as uniqExact(agent, conversation_id).
+ */
+export function conversationsPerAgent(opts: { perInterval?: boolean } = {}): string {
+  const time = (column: string) => (opts.perInterval ? `$__timeInterval(${column}) AS time, ` : '');
+  const by = opts.perInterval ? 'time, agent' : 'agent';
+  return `SELECT ${by}, uniqExactMerge(c) AS conversations
+FROM (
+  SELECT ${time('bucket')}agent, conversations AS c FROM ${ROLLUP_5M} WHERE ${rollupWhere(opts)}
+  UNION ALL
+  SELECT ${time('event_time')}agent, uniqExactState(conversation_id) FROM ${REPLIES} WHERE ${remainderWhere(opts)} GROUP BY ${by}
+)
+GROUP BY ${by}`;
+}
