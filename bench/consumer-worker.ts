@@ -16,7 +16,7 @@ import { prepareTopic } from '../queue/kafka-publisher.js';
 import { embeddedQueueName } from '../queue/log-identity.js';
 import { ChdbStore } from '../store/chdb-store.js';
 import { REPLIES_TABLE } from '../store/migrations.js';
-import { toJsonEachRow, type ReplyRow } from '../store/store.js';
+import type { ReplyRow } from '../store/store.js';
 import { signedPool } from './payloads.js';
 
 export interface ConsumerJob {
@@ -118,6 +118,9 @@ async function kafka(): Promise<ConsumerResult> {
   return result;
 }
 
+/** The issue's baseline format: one JSON object per line (the consumer itself inserts TabSeparated). */
+const jsonEachRow = (rows: readonly ReplyRow[]): Buffer => Buffer.from(rows.map((r) => `${JSON.stringify(r)}\n`).join(''), 'utf8');
+
 /** The ceiling: the same rows as JSONEachRow, in large batches, straight into the table. */
 async function raw(): Promise<ConsumerResult> {
   const store = await ChdbStore.open(job.dataDir);
@@ -131,7 +134,7 @@ async function raw(): Promise<ConsumerResult> {
       const converted = toRow(item, 'bench-raw');
       return converted.kind === 'reply' ? [converted.row] : [];
     });
-    batches.push({ rows, text: toJsonEachRow(rows) });
+    batches.push({ rows, text: jsonEachRow(rows) });
   }
   const buildSeconds = (performance.now() - t) / 1000;
   const session = new Session(path.join(job.dataDir, 'chdb'));

@@ -7,7 +7,7 @@ import type { EmbeddedLog } from '../queue/embedded-log.js';
 import type { QueuedEnvelope } from '../queue/envelope.js';
 import type { Store } from '../store/store.js';
 import { retryUntilDone } from './retry.js';
-import { storeBatch } from './store-batch.js';
+import { prepareBatch, storePrepared, type PreparedBatch } from './store-batch.js';
 
 export interface EmbeddedConsumerOptions {
   log: EmbeddedLog;
@@ -43,9 +43,13 @@ export class EmbeddedConsumer {
   }
 
   private async loop(): Promise<void> {
-    const { log, maxRows, maxWaitMs } = this.opts;
+    const { log, maxRows, maxWaitMs, queueName } = this.opts;
     let batch: QueuedEnvelope[] = [];
     let deadline = 0;
+    // The previous batch being stored and committed while the next one is read and converted,
+    // so the engine's insert and this thread's JavaScript run at the same time. Resolves false
+    // if it was not committed (stopped while the store was failing): nothing after it may be.
+    let previous: Promise<boolean> = Promise.resolve(true);
     while (!this.abort.signal.aborted) {
       const records = await log.read(maxRows - batch.length);
       if (records.length > 0 && batch.length === 0) deadline = Date.now() + maxWaitMs;
@@ -53,22 +57,28 @@ export class EmbeddedConsumer {
       if (this.opts.metrics) this.opts.metrics.queueBacklog.set(log.backlog);
       const full = batch.length >= maxRows;
       if (batch.length > 0 && (full || Date.now() >= deadline)) {
-        await this.flush(batch);
+        const prepared = await prepareBatch(batch, queueName);
+        if (!(await previous)) return;
+        previous = this.flush(batch, prepared);
+        // Awaited above on the next round; this only keeps a failure from counting as unhandled meanwhile.
+        previous.catch(() => undefined);
         batch = [];
       } else {
         await log.waitForData(batch.length > 0 ? deadline - Date.now() : 60_000, this.abort.signal);
       }
     }
     // Clean shutdown: what was read is stored and committed before exiting.
-    if (batch.length > 0) await this.flush(batch, true);
+    if (!(await previous)) return;
+    if (batch.length > 0) await this.flush(batch, await prepareBatch(batch, queueName), true);
   }
 
-  private async flush(batch: QueuedEnvelope[], final = false): Promise<void> {
+  /** Stores and commits one batch; false when stopped before it could be stored. */
+  private async flush(batch: QueuedEnvelope[], prepared: PreparedBatch, final = false): Promise<boolean> {
     const { store, log, metrics } = this.opts;
     // On the final flush, give the store a bounded chance rather than waiting forever.
     const signal = final ? AbortSignal.timeout(10_000) : this.abort.signal;
     try {
-      await retryUntilDone(() => storeBatch(store, batch, this.opts.queueName, metrics), {
+      await retryUntilDone(() => storePrepared(store, prepared, metrics), {
         signal,
         onError: (err) => {
           metrics?.storeFailures.inc();
@@ -76,11 +86,12 @@ export class EmbeddedConsumer {
         },
       });
     } catch {
-      return; // Stopped while the store was failing: the events stay on the log for next time.
+      return false; // Stopped while the store was failing: the events stay on the log for next time.
     }
     await log.commit(batch.at(-1)!.offset + 1);
     metrics?.queueBacklog.set(log.backlog);
     this.opts.onBatch?.(batch.length);
+    return true;
   }
 
   /** Stops reading, stores and commits the current batch, and resolves when done. */

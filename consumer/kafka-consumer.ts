@@ -14,7 +14,7 @@ import { fromKafkaMessage } from '../queue/kafka-message.js';
 import { prepareTopic } from '../queue/kafka-publisher.js';
 import type { Store } from '../store/store.js';
 import { retryUntilDone } from './retry.js';
-import { storeBatch } from './store-batch.js';
+import { prepareBatch, storePrepared } from './store-batch.js';
 
 export interface KafkaReplyConsumerOptions {
   kafka: Kafka;
@@ -65,6 +65,9 @@ export class KafkaReplyConsumer {
     await this.consumer.subscribe({ topic: this.opts.config.topic, fromBeginning: true });
     await this.consumer.run({
       autoCommit: false,
+      // Two partitions' batches at a time: one is converted in JavaScript while the engine
+      // inserts the other. Each partition still has one batch in flight, in order.
+      partitionsConsumedConcurrently: 2,
       eachBatchAutoResolve: false,
       eachBatch: (payload) => this.handle(payload),
     });
@@ -74,8 +77,13 @@ export class KafkaReplyConsumer {
     const { store, maxRows, metrics } = this.opts;
     const queueName = `kafka:${batch.topic}`;
     const items: QueuedEnvelope[] = batch.messages.map((m) => ({ envelope: fromKafkaMessage(m), partition: batch.partition, offset: Number(m.offset) }));
-    for (let i = 0; i < items.length; i += maxRows) {
-      const chunk = items.slice(i, i + maxRows);
+    const chunks: QueuedEnvelope[][] = [];
+    for (let i = 0; i < items.length; i += maxRows) chunks.push(items.slice(i, i + maxRows));
+    // The next chunk is converted while the engine inserts the current one.
+    let next = chunks.length > 0 ? prepareBatch(chunks[0]!, queueName) : undefined;
+    for (const [i, chunk] of chunks.entries()) {
+      const prepared = await next!;
+      next = i + 1 < chunks.length ? prepareBatch(chunks[i + 1]!, queueName) : undefined;
       let resume: (() => void) | undefined;
       let stale = false;
       try {
@@ -83,7 +91,7 @@ export class KafkaReplyConsumer {
           async () => {
             // Lost the partition (rebalance) or stopping: leave it uncommitted for its next owner.
             if (!isRunning() || isStale()) return void (stale = true);
-            await storeBatch(store, chunk, queueName, metrics);
+            await storePrepared(store, prepared, metrics);
           },
           {
             signal: this.abort.signal,

@@ -5,6 +5,11 @@
 //      and Aksita or anyone may send the same body twice);
 //   3. duplicates within the batch are dropped before inserting.
 // The table's ReplacingMergeTree key is the last line of defence behind these.
+//
+// Two steps, so that a consumer can convert the next batch while the engine inserts this one:
+// prepareBatch (JavaScript: parse, validate, build rows) and storePrepared (the engine: key
+// check and inserts; safe to retry, it changes nothing in the prepared batch).
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Metrics } from '../core/metrics.js';
 import type { QueuedEnvelope } from '../queue/envelope.js';
 import { replyKey, type DeadLetterRow, type ReplyRow, type Store } from '../store/store.js';
@@ -16,52 +21,76 @@ export interface StoreBatchResult {
   deadLetters: number;
 }
 
-export async function storeBatch(
-  store: Store,
-  batch: readonly QueuedEnvelope[],
-  queueName: string,
-  metrics?: Metrics,
-): Promise<StoreBatchResult> {
+export interface PreparedBatch {
+  /** Events in the batch, whatever became of them. */
+  size: number;
+  partition: number;
+  queueName: string;
+  token: string;
+  /** Replies by replyKey, the first of each key in the batch. */
+  replies: ReadonlyMap<string, ReplyRow>;
+  deadLetters: readonly DeadLetterRow[];
+  /** Replies dropped because the same key came earlier in the batch. */
+  duplicatesInBatch: number;
+}
+
+// Rows converted between two yields to the event loop. In embedded mode the receiver shares
+// this thread, and a webhook must not wait behind a whole batch (20,000 rows take about 100 ms
+// to convert); 256 rows take about 1 ms.
+const ROWS_PER_SLICE = 256;
+
+export async function prepareBatch(batch: readonly QueuedEnvelope[], queueName: string): Promise<PreparedBatch> {
   const replies = new Map<string, ReplyRow>();
   const deadLetters: DeadLetterRow[] = [];
-  let duplicates = 0;
-  for (const item of batch) {
-    const converted = toRow(item, queueName);
+  let duplicatesInBatch = 0;
+  for (let i = 0; i < batch.length; i++) {
+    if (i > 0 && i % ROWS_PER_SLICE === 0) await yieldToEventLoop();
+    const converted = toRow(batch[i]!, queueName);
     if (converted.kind === 'dead_letter') {
       deadLetters.push(converted.row);
       continue;
     }
     const key = replyKey(converted.row);
-    if (replies.has(key)) duplicates += 1;
+    if (replies.has(key)) duplicatesInBatch += 1;
     else replies.set(key, converted.row);
   }
-
-  const stored = await store.storedReplyKeys([...replies.values()]);
-  for (const key of stored) if (replies.delete(key)) duplicates += 1;
-
   // Token: queue, partition and offset range (one batch never spans partitions), plus the
   // receive times at both ends: offsets restart if a topic is deleted and re-created under the
   // same name, and a new batch must not match an old token and be silently skipped.
   const first = batch[0]!;
   const last = batch.at(-1)!;
   const token = `${queueName}:${first.partition}:${first.offset}-${last.offset}:${first.envelope.receivedAtMs}-${last.envelope.receivedAtMs}`;
-  const rows = [...replies.values()];
+  return { size: batch.length, partition: first.partition, queueName, token, replies, deadLetters, duplicatesInBatch };
+}
+
+export async function storePrepared(store: Store, prepared: PreparedBatch, metrics?: Metrics): Promise<StoreBatchResult> {
+  const { replies, deadLetters, token, queueName, partition } = prepared;
+  const stored = await store.storedReplyKeys([...replies.values()]);
+  const rows: ReplyRow[] = [];
+  for (const [key, row] of replies) if (!stored.has(key)) rows.push(row);
+  const duplicates = prepared.duplicatesInBatch + replies.size - rows.length;
+
   const timer = metrics?.insertSeconds.startTimer({ table: 'human_agent_replies' });
   await store.insertReplies(rows, `${token}:replies`);
   timer?.();
 
   let newDeadLetters = deadLetters;
   if (deadLetters.length > 0) {
-    const known = await store.storedDeadLetterOffsets(queueName, first.partition, deadLetters.map((d) => d.queue_offset));
+    const known = await store.storedDeadLetterOffsets(queueName, partition, deadLetters.map((d) => d.queue_offset));
     newDeadLetters = deadLetters.filter((d) => !known.has(d.queue_offset));
     await store.insertDeadLetters(newDeadLetters, `${token}:dead_letters`);
   }
 
   if (metrics) {
-    metrics.batchRows.observe(batch.length);
+    metrics.batchRows.observe(prepared.size);
     metrics.storedRows.inc({ table: 'human_agent_replies' }, rows.length);
     metrics.duplicatesSkipped.inc(duplicates);
     for (const d of newDeadLetters) metrics.deadLetters.inc({ reason: d.reason_code });
   }
   return { stored: rows.length, duplicates, deadLetters: newDeadLetters.length };
+}
+
+/** Both steps, one after the other. */
+export async function storeBatch(store: Store, batch: readonly QueuedEnvelope[], queueName: string, metrics?: Metrics): Promise<StoreBatchResult> {
+  return storePrepared(store, await prepareBatch(batch, queueName), metrics);
 }

@@ -1,6 +1,8 @@
 // Queue envelope -> store row. Ingest validated the payload already; it is validated again
 // here because the queue may hold events from an older ingest, or be replayed after a fix.
-import { describeIssues, parseEventTime, payloadSchema } from '../core/payload.js';
+import { AppError } from '../core/errors.js';
+import { describeIssues, payloadSchema } from '../core/payload.js';
+import { parseBody } from '../ingest/parse-body.js';
 import type { QueuedEnvelope } from '../queue/envelope.js';
 import { toClickHouseTime, type DeadLetterRow, type ReplyRow } from '../store/store.js';
 
@@ -23,17 +25,17 @@ export function toRow(item: QueuedEnvelope, queueName: string): Converted {
   });
   if (envelope.reject) return deadLetter(envelope.reject.code, envelope.reject.reason);
 
-  let json: unknown;
-  try {
-    json = JSON.parse(envelope.body.toString('utf8'));
-  } catch (err) {
-    return deadLetter('malformed_json', `Body is not valid JSON: ${(err as Error).message}`);
+  // The same checks of the bytes as ingest's (UTF-8, one value per key, no prototype keys), so a
+  // body that reached the queue some other way is held to the same rules.
+  const parsed = parseBody(envelope.body);
+  if (!parsed.ok) {
+    const error = new AppError(parsed.code, parsed.args);
+    return deadLetter(error.code, error.message);
   }
-  const parsed = payloadSchema.safeParse(json);
-  if (!parsed.success) return deadLetter('invalid_payload', `Payload does not match the Aksita webhook schema: ${describeIssues(parsed.error)}`);
-  const p = parsed.data;
-  const time = parseEventTime(p.timestamp);
-  if (typeof time === 'string') return deadLetter('invalid_payload', `timestamp: ${time}`);
+  const checked = payloadSchema.safeParse(parsed.value);
+  if (!checked.success) return deadLetter('invalid_payload', `Payload does not match the Aksita webhook schema: ${describeIssues(checked.error)}`);
+  const p = checked.data;
+  const time = p.timestamp;
   return {
     kind: 'reply',
     row: {
@@ -49,7 +51,7 @@ export function toRow(item: QueuedEnvelope, queueName: string): Converted {
       event_utc_offset_minutes: time.offsetMinutes,
       received_at: toClickHouseTime(envelope.receivedAtMs),
       signature_status: envelope.signature,
-      raw_body: envelope.body.toString('utf8'),
+      raw_body: parsed.text,
       ...position,
     },
   };

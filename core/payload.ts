@@ -13,6 +13,12 @@ export interface EventTime {
   offsetMinutes: number;
 }
 
+/** The payload's timestamp after validation. */
+export interface Timestamp extends EventTime {
+  /** Exactly as sent. */
+  text: string;
+}
+
 /** Parses an RFC 3339 timestamp; returns a reason string when it is not one. */
 export function parseEventTime(value: string): EventTime | string {
   const m = RFC3339.exec(value);
@@ -44,9 +50,14 @@ export const payloadSchema = z.looseObject({
   remaining_credits: z.number().finite(),
   additional_context: z.string(),
   source: z.string(),
-  timestamp: z.string().superRefine((value, ctx) => {
+  // Parsed once here, so no caller parses it again: the text as sent, and what it means.
+  timestamp: z.string().transform((value, ctx): Timestamp => {
     const parsed = parseEventTime(value);
-    if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+    if (typeof parsed === 'string') {
+      ctx.addIssue({ code: 'custom', message: parsed });
+      return z.NEVER;
+    }
+    return { text: value, epochMs: parsed.epochMs, offsetMinutes: parsed.offsetMinutes };
   }),
 });
 

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Config } from '../core/config.js';
 import { AppError, type ErrorCode } from '../core/errors.js';
 import type { Metrics } from '../core/metrics.js';
-import { describeIssues, parseEventTime, payloadSchema } from '../core/payload.js';
+import { describeIssues, payloadSchema } from '../core/payload.js';
 import type { Envelope } from '../queue/envelope.js';
 import type { Publisher } from '../queue/publisher.js';
 import { FailureLimiter } from './failure-limiter.js';
@@ -64,12 +64,10 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
       return reject('invalid_payload', [describeIssues(result.error)]);
     }
     envelope.key = result.data.conversation_id;
-    if (config.maxEventAgeSeconds > 0) {
-      const time = parseEventTime(result.data.timestamp);
-      // A replay of an old signed request: refused outright, it is not a lost reply.
-      if (typeof time !== 'string' && receivedAtMs - time.epochMs > config.maxEventAgeSeconds * 1000) {
-        throw new AppError('stale_event', [result.data.timestamp, config.maxEventAgeSeconds]);
-      }
+    const time = result.data.timestamp;
+    // A replay of an old signed request: refused outright, it is not a lost reply.
+    if (config.maxEventAgeSeconds > 0 && receivedAtMs - time.epochMs > config.maxEventAgeSeconds * 1000) {
+      throw new AppError('stale_event', [time.text, config.maxEventAgeSeconds]);
     }
     await publisher.publish(envelope);
     metrics.published.inc({ kind: 'reply' });

@@ -7,9 +7,9 @@ import { AppError } from '../core/errors.js';
 import { applyMigrations } from './migrate.js';
 import { DEAD_LETTERS_TABLE, REPLIES_TABLE } from './migrations.js';
 import { checkReadOnly, engineErrorCode, engineMessage } from './read-only-query.js';
+import { toTabSeparated } from './tab-separated.js';
 import {
   replyKey,
-  toJsonEachRow,
   type DeadLetterRow,
   type QueryOptions,
   type ReplyKey,
@@ -84,15 +84,16 @@ export class ChdbStore implements Store {
     return this.insertRows(DEAD_LETTERS_TABLE, rows, token);
   }
 
-  private async insertRows(table: string, rows: readonly object[], token: string): Promise<void> {
+  private async insertRows<Row extends object>(table: string, rows: readonly Row[], token: string): Promise<void> {
     if (rows.length === 0) return;
+    // Named explicitly: an EPHEMERAL column (raw_body_base64) is only read when listed.
+    const columns = Object.keys(rows[0]!) as (keyof Row & string)[];
     try {
       await this.session.insert({
         table,
-        values: toJsonEachRow(rows),
-        format: 'JSONEachRow',
-        // Named explicitly: an EPHEMERAL column (raw_body_base64) is only read when listed.
-        columns: Object.keys(rows[0]!),
+        values: Buffer.from(toTabSeparated(rows, columns), 'utf8'),
+        format: 'TabSeparated',
+        columns,
         settings: { insert_deduplication_token: token, insert_deduplicate: 1 },
       });
     } catch (err) {

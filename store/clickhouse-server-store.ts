@@ -1,6 +1,7 @@
 // The store on a ClickHouse server, through @clickhouse/client (HTTP). Same interface, same
 // migrations and the same SQL as chdb-store.ts; test/store/store-contract.ts holds both to it.
 // Query results are the bytes the server wrote in the caller's format, as with chDB.
+import { Readable } from 'node:stream';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type { ClickHouseConfig } from '../core/config.js';
 import { AppError } from '../core/errors.js';
@@ -9,6 +10,7 @@ import { clusterRunner } from './cluster-ddl.js';
 import { applyMigrations } from './migrate.js';
 import { DEAD_LETTERS_TABLE, REPLIES_TABLE } from './migrations.js';
 import { checkReadOnly, engineErrorCode, engineMessage } from './read-only-query.js';
+import { toTabSeparated } from './tab-separated.js';
 import { replyKey, type DeadLetterRow, type QueryOptions, type ReplyKey, type ReplyRow, type Store } from './store.js';
 
 const READONLY = 164;
@@ -85,8 +87,10 @@ export class ClickHouseServerStore implements Store {
     return this.insertRows(DEAD_LETTERS_TABLE, rows, token);
   }
 
-  private async insertRows(table: string, rows: readonly object[], token: string): Promise<void> {
+  private async insertRows<Row extends object>(table: string, rows: readonly Row[], token: string): Promise<void> {
     if (rows.length === 0) return;
+    // Named explicitly: an EPHEMERAL column (raw_body_base64) is only read when listed.
+    const columns = Object.keys(rows[0]!) as [keyof Row & string, ...(keyof Row & string)[]];
     const settings: ClickHouseSettings = {
       insert_deduplication_token: token,
       insert_deduplicate: 1,
@@ -100,10 +104,9 @@ export class ClickHouseServerStore implements Store {
     try {
       await this.client.insert({
         table,
-        values: rows as object[],
-        format: 'JSONEachRow',
-        // Named explicitly: an EPHEMERAL column (raw_body_base64) is only read when listed.
-        columns: Object.keys(rows[0]!) as [string, ...string[]],
+        values: Readable.from([Buffer.from(toTabSeparated(rows, columns), 'utf8')]),
+        format: 'TabSeparated',
+        columns,
         clickhouse_settings: settings,
       });
     } catch (err) {

@@ -76,10 +76,3 @@ export interface Store {
 export function toClickHouseTime(epochMs: number): string {
   return new Date(epochMs).toISOString().replace('T', ' ').slice(0, 23);
 }
-
-/** Rows as JSONEachRow bytes: the engine's own input format, parsed natively. */
-export function toJsonEachRow(rows: readonly object[]): Buffer {
-  let out = '';
-  for (const row of rows) out += `${JSON.stringify(row)}\n`;
-  return Buffer.from(out, 'utf8');
-}

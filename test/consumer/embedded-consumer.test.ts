@@ -137,6 +137,26 @@ describe('embedded consumer', () => {
     await log.close();
   });
 
+  it("bodies that skipped ingest's checks are held to them: duplicate keys and invalid UTF-8 become dead letters", async () => {
+    const log = await freshLog();
+    const queue = await embeddedQueueName(logDir(log));
+    const good = samplePayload();
+    // Without the check, the stored fields could differ from the ones validated (JSON.parse keeps the last "message_id").
+    const duplicated = Buffer.from(JSON.stringify(samplePayload()).replace('{', '{"message_id":"first",'));
+    const invalid = Buffer.concat([Buffer.from(JSON.stringify(samplePayload()).slice(0, -1)), Buffer.from(',"x":"\xff"}', 'latin1')]);
+    for (const body of [duplicated, invalid]) await log.append({ ...envelope(), body });
+    await log.append(envelope(good));
+    await drain(log, new EmbeddedConsumer({ log, queueName: queue, store, maxRows: 10, maxWaitMs: 10 }));
+    const rows = (await store.query(`SELECT reason_code, reason, hex(raw_body) FROM aksita.dead_letters WHERE queue_name = '${queue}' ORDER BY queue_offset`, { format: 'TSV' })).toString();
+    expect(rows.trim().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^duplicate_key\t.*"message_id".*\t${duplicated.toString('hex').toUpperCase()}$`)),
+      expect.stringMatching(new RegExp(`^invalid_utf8\t.*\t${invalid.toString('hex').toUpperCase()}$`)),
+    ]);
+    expect(await count(`queue_name = '${queue}'`)).toBe(1);
+    expect(await count(`message_id = '${good.message_id}'`)).toBe(1);
+    await log.close();
+  });
+
   it('stop() stores and commits the batch in progress (clean shutdown)', async () => {
     const log = await freshLog();
     const tag = `stop-${Date.now()}`;

@@ -162,6 +162,30 @@ export function storeContract(label: string, target: ContractTarget): void {
       expect([...(await store.storedDeadLetterOffsets(queue, 1, [99]))]).toEqual([]);
     });
 
+    it('text and numbers survive the insert format exactly, whatever characters they hold', async () => {
+      // Every character the TabSeparated format escapes, quotes and brackets inside array items,
+      // JSON-looking text, a literal backslash-n (two characters), and non-ASCII text.
+      const nasty = `tab\there\nnew line\r\nCRLF back\\slash lit\\n quote' "dq" nul\u0000 [a,'b'] {"k":"v"} naïve 😀`;
+      const body = JSON.stringify({ message_id: 'esc-1', response: [nasty] }, null, '\t');
+      await store.insertReplies(
+        [row({ message_id: 'esc-1', conversation_id: nasty, response: [nasty, '', "'", '\\', ']', "',"], additional_context: nasty, raw_body: body, credits: 1e-7, remaining_credits: -1234567.0625 })],
+        token('esc'),
+      );
+      const [r] = await rowsOf(
+        `SELECT conversation_id, response, additional_context, raw_body, credits, remaining_credits
+         FROM aksita.human_agent_replies WHERE queue_name = {q:String} AND message_id = 'esc-1'`,
+        { q: queue },
+      );
+      expect(r).toEqual({
+        conversation_id: nasty,
+        response: [nasty, '', "'", '\\', ']', "',"],
+        additional_context: nasty,
+        raw_body: body,
+        credits: 1e-7,
+        remaining_credits: -1234567.0625,
+      });
+    });
+
     it('an insert the store refuses is a retriable store_unavailable', async () => {
       const bad = { ...row(), no_such_column: 1 } as ReplyRow;
       await expect(store.insertReplies([bad], token('bad'))).rejects.toMatchObject({ code: 'store_unavailable', retriable: true });
