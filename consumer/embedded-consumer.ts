@@ -50,6 +50,7 @@ export class EmbeddedConsumer {
     // so the engine's insert and this thread's JavaScript run at the same time. Resolves false
     // if it was not committed (stopped while the store was failing): nothing after it may be.
     let previous: Promise<boolean> = Promise.resolve(true);
+    let previousReplies: ReadonlyMap<string, unknown> = new Map();
     while (!this.abort.signal.aborted) {
       const records = await log.read(maxRows - batch.length);
       if (records.length > 0 && batch.length === 0) deadline = Date.now() + maxWaitMs;
@@ -58,8 +59,17 @@ export class EmbeddedConsumer {
       const full = batch.length >= maxRows;
       if (batch.length > 0 && (full || Date.now() >= deadline)) {
         const prepared = await prepareBatch(batch, queueName);
+        // This batch's stored-key check runs during the previous batch's insert. Only this
+        // consumer writes these rows, so the table then holds what the check found plus the
+        // previous batch's keys (inserted, or found stored before it).
+        const found = this.opts.store.storedReplyKeys([...prepared.replies.values()]);
+        found.catch(() => undefined);
+        const before = previousReplies;
+        const stored = found.then((keys) => new Set([...keys, ...before.keys()]));
+        stored.catch(() => undefined);
         if (!(await previous)) return;
-        previous = this.flush(batch, prepared);
+        previous = this.flush(batch, prepared, stored);
+        previousReplies = prepared.replies;
         // Awaited above on the next round; this only keeps a failure from counting as unhandled meanwhile.
         previous.catch(() => undefined);
         batch = [];
@@ -69,16 +79,23 @@ export class EmbeddedConsumer {
     }
     // Clean shutdown: what was read is stored and committed before exiting.
     if (!(await previous)) return;
-    if (batch.length > 0) await this.flush(batch, await prepareBatch(batch, queueName), true);
+    if (batch.length > 0) await this.flush(batch, await prepareBatch(batch, queueName), undefined, true);
   }
 
   /** Stores and commits one batch; false when stopped before it could be stored. */
-  private async flush(batch: QueuedEnvelope[], prepared: PreparedBatch, final = false): Promise<boolean> {
+  private async flush(batch: QueuedEnvelope[], prepared: PreparedBatch, storedKeys?: Promise<ReadonlySet<string>>, final = false): Promise<boolean> {
     const { store, log, metrics } = this.opts;
     // On the final flush, give the store a bounded chance rather than waiting forever.
     const signal = final ? AbortSignal.timeout(10_000) : this.abort.signal;
+    // The keys checked in advance serve the first attempt; a retry asks the store again.
+    let known = storedKeys;
+    const attempt = () => {
+      const keys = known;
+      known = undefined;
+      return storePrepared(store, prepared, metrics, keys);
+    };
     try {
-      await retryUntilDone(() => storePrepared(store, prepared, metrics), {
+      await retryUntilDone(attempt, {
         signal,
         onError: (err) => {
           metrics?.storeFailures.inc();

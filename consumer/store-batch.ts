@@ -63,9 +63,14 @@ export async function prepareBatch(batch: readonly QueuedEnvelope[], queueName: 
   return { size: batch.length, partition: first.partition, queueName, token, replies, deadLetters, duplicatesInBatch };
 }
 
-export async function storePrepared(store: Store, prepared: PreparedBatch, metrics?: Metrics): Promise<StoreBatchResult> {
+/**
+ * Stores a prepared batch. `storedKeys`, when given, are the keys of the batch known to be in
+ * the table already (see EmbeddedConsumer: checked while the previous batch was inserted);
+ * otherwise the store is asked.
+ */
+export async function storePrepared(store: Store, prepared: PreparedBatch, metrics?: Metrics, storedKeys?: Promise<ReadonlySet<string>>): Promise<StoreBatchResult> {
   const { replies, deadLetters, token, queueName, partition } = prepared;
-  const stored = await store.storedReplyKeys([...replies.values()]);
+  const stored = await (storedKeys ?? store.storedReplyKeys([...replies.values()]));
   const rows: ReplyRow[] = [];
   for (const [key, row] of replies) if (!stored.has(key)) rows.push(row);
   const duplicates = prepared.duplicatesInBatch + replies.size - rows.length;

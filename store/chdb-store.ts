@@ -19,12 +19,21 @@ import {
 
 const READONLY = 164;
 
+// The consumer's inserts run at the lowest CPU priority (Linux nice 19): in embedded mode they
+// share the machine with the receiver, and a webhook's answer must not wait behind a batch
+// (Aksita does not retry; a stored row can come a little later). The engine applies these only
+// when the process may change priorities (CAP_SYS_NICE, e.g. root); otherwise they do nothing.
+const BACKGROUND_PRIORITY = { os_threads_nice_value_query: 19, os_threads_nice_value_materialized_view: 19 };
+
 export class ChdbStore implements Store {
   readonly kind = 'chdb' as const;
 
   private constructor(
     private readonly session: Session,
     private readonly dir: string,
+    // The stored-key check has a session of its own, so that it can run while an insert runs
+    // on the main one (the consumer checks the next batch's keys during the current insert).
+    private readonly keyCheckSession: Session,
   ) {}
 
   /** Opens (creating if needed) the chDB data directory `DATA_DIR/chdb`. */
@@ -32,7 +41,7 @@ export class ChdbStore implements Store {
     const dir = path.join(dataDir, 'chdb');
     await mkdir(dir, { recursive: true });
     try {
-      return new ChdbStore(new Session(dir), dir);
+      return new ChdbStore(new Session(dir), dir, new Session(dir));
     } catch (err) {
       throw new AppError('store_unavailable', [engineMessage(err)], { cause: err });
     }
@@ -49,10 +58,11 @@ export class ChdbStore implements Store {
     // message_id IN (...) then uses the bloom-filter index, and pairs are matched exactly here.
     const times = keys.map((k) => k.event_time).filter((t): t is string => t !== undefined).sort();
     const window = times.length === keys.length ? { from: times[0]!, to: times.at(-1)! } : { from: '1970-01-01 00:00:00.000', to: '2299-12-31 23:59:59.999' };
-    const out = await this.session.queryBindAsync(
+    const out = await this.keyCheckSession.queryBindAsync(
       `SELECT agent, message_id FROM ${REPLIES_TABLE}
        WHERE event_time BETWEEN {from:DateTime64(3, 'UTC')} - INTERVAL 1 DAY AND {to:DateTime64(3, 'UTC')} + INTERVAL 1 DAY
-         AND message_id IN {ids:Array(String)} AND agent IN {agents:Array(String)}`,
+         AND message_id IN {ids:Array(String)} AND agent IN {agents:Array(String)}
+       SETTINGS os_threads_nice_value_query = ${BACKGROUND_PRIORITY.os_threads_nice_value_query}`,
       { ...window, ids: [...new Set(keys.map((k) => k.message_id))], agents: [...new Set(keys.map((k) => k.agent))] },
       { format: 'JSONCompactEachRow' },
     );
@@ -94,7 +104,7 @@ export class ChdbStore implements Store {
         values: Buffer.from(toTabSeparated(rows, columns), 'utf8'),
         format: 'TabSeparated',
         columns,
-        settings: { insert_deduplication_token: token, insert_deduplicate: 1 },
+        settings: { insert_deduplication_token: token, insert_deduplicate: 1, ...BACKGROUND_PRIORITY },
       });
     } catch (err) {
       throw new AppError('store_unavailable', [engineMessage(err)], { cause: err, retriable: true });
@@ -150,6 +160,7 @@ export class ChdbStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.keyCheckSession.close();
     this.session.close();
   }
 }

@@ -93,6 +93,35 @@ describe('embedded consumer', () => {
     await reopened.close();
   });
 
+  it("a body repeated in the next batch is stored once even when that batch's key check runs before the insert lands", async () => {
+    const log = await freshLog();
+    const tag = `overlap-${Date.now()}`;
+    const payloads = Array.from({ length: 10 }, () => samplePayload({ additional_context: tag }));
+    for (const p of [...payloads, payloads[3]!, samplePayload({ additional_context: tag })]) await log.append(envelope(p));
+    // The first batch's insert is held until the second batch's key check has answered, so that
+    // check cannot see the repeated body in the table: only the first batch's own keys can tell.
+    let checks = 0;
+    let release!: () => void;
+    const secondCheckDone = new Promise<void>((resolve) => (release = resolve));
+    const gated = Object.assign(Object.create(store) as Store, {
+      storedReplyKeys: async (...args: Parameters<Store['storedReplyKeys']>) => {
+        const found = await store.storedReplyKeys(...args);
+        if (++checks === 2) release();
+        return found;
+      },
+      insertReplies: async (...args: Parameters<Store['insertReplies']>) => {
+        await secondCheckDone;
+        return store.insertReplies(...args);
+      },
+    });
+    const sizes: number[] = [];
+    await drain(log, new EmbeddedConsumer({ log, queueName: await embeddedQueueName(logDir(log)), store: gated, maxRows: 10, maxWaitMs: 10, onBatch: (rows) => sizes.push(rows) }));
+    expect(sizes).toEqual([10, 2]);
+    expect(checks).toBe(2);
+    expect(await count(`additional_context = '${tag}'`)).toBe(11);
+    await log.close();
+  });
+
   it('the same body twice in one batch or across batches is stored once', async () => {
     const log = await freshLog();
     const payload = samplePayload();
