@@ -4,20 +4,58 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import { ThresholdsConfigBuilder, ThresholdsMode } from '@grafana/grafana-foundation-sdk/dashboard';
 import { buildDashboard } from './dashboard-base.js';
 import { statPerRowPanel, tablePanel, timeSeriesPanel } from './panels.js';
-import { remainderWhere, ROLLUP_5M, rollupWhere } from './rollup-sql.js';
+import { latestCreditsPerAgent, ROLLUP_5M, rollupWhere } from './rollup-sql.js';
 import { AGENT_FILTER, CREDITS_DAILY, inRange, REPLIES } from './sql.js';
 
 // The latest row wins; received_at and message_id break ties between replies sent in the same millisecond.
 const LATEST = '(event_time, received_at, message_id)';
 
-/** Each reply with the balance reported by the agent's previous reply in the range (itself for the first). */
-const WITH_PREVIOUS = `SELECT agent, event_time, received_at, message_id, remaining_credits,
+/**
+ * Each reply with the balance reported by the agent's previous reply in the range (itself for
+ * the first), for replies in the range that also meet `where`. A window over every reply: the
+ * cost that the run-out below avoids where it can.
+ */
+const withPrevious = (where = '1') => `SELECT agent, event_time, received_at, message_id, remaining_credits,
     lagInFrame(remaining_credits, 1, remaining_credits) OVER (
-      PARTITION BY agent ORDER BY ${LATEST} ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS previous
+      PARTITION BY agent ORDER BY event_time, received_at, message_id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS previous
   FROM ${REPLIES}
-  WHERE ${inRange()}`;
+  WHERE ${inRange()} AND ${where}`;
 
 const END_MS = 'toUnixTimestamp64Milli($__toTime_ms)';
+
+/**
+ * A per-agent value from a query with columns agent and `column`, as one map computed once per
+ * query: `${byAgent(sql)}[toString(agent)]`. An agent the query does not list reads the type's
+ * zero: for a time, 1970, i.e. no limit.
+ */
+const byAgent = (sql: string, column = 't') => `(SELECT mapFromArrays(groupArray(toString(agent)), groupArray(${column})) FROM (${sql}))`;
+
+/**
+ * Per agent, a time at or before its last top-up in the range, from the five-minute rollup:
+ * the start of the latest whole five minutes that certainly hold a top-up (its highest balance
+ * exceeds its first, so the balance rose inside it), or of the five minutes before one whose
+ * first balance exceeds the previous five minutes' last (the rise is between the two). A rise
+ * hidden inside later five minutes (the balance dips and recovers below its first) is after
+ * this time anyway, and the window below finds it. No such five minutes: not listed (no limit).
+ */
+const TOP_UP_NOT_BEFORE = `SELECT agent, max(candidate) AS t
+FROM (
+  SELECT agent, multiIf(highest > first, bucket, first > lagInFrame(toNullable(last)) OVER w, lagInFrame(toNullable(bucket)) OVER w, NULL) AS candidate
+  FROM (
+    -- FINAL: one row per agent and five minutes, as GROUP BY would give, without aggregating.
+    SELECT agent, bucket, first.4 AS first, latest.4 AS last, highest
+    FROM ${ROLLUP_5M} FINAL
+    WHERE ${rollupWhere()}
+  )
+  WINDOW w AS (PARTITION BY agent ORDER BY bucket ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
+)
+WHERE candidate IS NOT NULL
+GROUP BY agent`;
+
+/** Per agent, its last top-up in the range (the later reply of the last rise; 1970 for none). */
+const LAST_TOP_UP = `SELECT agent, max(if(remaining_credits > previous, event_time, toDateTime64(0, 3, 'UTC'))) AS t
+FROM (${withPrevious(`event_time >= ${byAgent(TOP_UP_NOT_BEFORE)}[toString(agent)]`)})
+GROUP BY agent`;
 
 /**
  * The run-out projection. Fit: ordinary least squares of remaining_credits against time, over
@@ -28,9 +66,12 @@ const END_MS = 'toUnixTimestamp64Milli($__toTime_ms)';
  * away. x is days relative to the range end, so the intercept is the fitted balance at the end
  * of the range. Run-out = range end + (−intercept ÷ slope) days when the slope is negative;
  * none beyond 10 years. (The ifNull: toInt64 also runs on the value under a NULL, which may be NaN.)
+ * The last top-up needs consecutive replies (a window), but only from TOP_UP_NOT_BEFORE on;
+ * the fit itself is a plain aggregation over the replies from the last top-up on, and the
+ * latest balance comes from the rollup (an argMax over every reply's key costs more than the fit).
  */
 const RUN_OUT = `SELECT agent,
-  argMax(remaining_credits, ${LATEST}) AS latest,
+  ${byAgent(latestCreditsPerAgent(), 'remaining_credits')}[toString(agent)] AS latest,
   count() AS fit_points,
   if(fit_points >= 2 AND varPop(x) > 0, covarPop(x, remaining_credits) / varPop(x), NULL) AS slope,
   avg(remaining_credits) - slope * avg(x) AS at_end,
@@ -38,11 +79,10 @@ const RUN_OUT = `SELECT agent,
   if(slope < 0 AND abs(at_end / slope) <= 3650, -at_end / slope, NULL) AS days_left,
   if(days_left IS NULL, NULL, toDateTime(intDiv(${END_MS}, 1000) + toInt64(round(ifNull(days_left, 0) * 86400)), 'UTC')) AS run_out
 FROM (
-  SELECT *, (toUnixTimestamp64Milli(event_time) - ${END_MS}) / 86400000 AS x,
-    max(if(remaining_credits > previous, event_time, toDateTime64(0, 3, 'UTC'))) OVER (PARTITION BY agent) AS last_top_up
-  FROM (${WITH_PREVIOUS})
+  SELECT agent, remaining_credits, (toUnixTimestamp64Milli(event_time) - ${END_MS}) / 86400000 AS x
+  FROM ${REPLIES}
+  WHERE ${inRange()} AND event_time >= ${byAgent(LAST_TOP_UP)}[toString(agent)]
 )
-WHERE event_time >= last_top_up
 GROUP BY agent`;
 
 /**
@@ -112,16 +152,8 @@ export const remainingCredits = () =>
         title: 'Remaining credits over time',
         description: "Each agent's remaining_credits at its last reply in each interval.",
         // Whole five minutes from the rollup's latest balance, the range's ends from the table.
-        sql: `SELECT time, agent, argMaxMerge(latest) AS remaining_credits
-FROM (
-  SELECT $__timeInterval(bucket) AS time, agent, latest_credits AS latest FROM ${ROLLUP_5M} WHERE ${rollupWhere({ perInterval: true })}
-  UNION ALL
-  SELECT $__timeInterval(event_time) AS time, agent, argMaxState(remaining_credits, ${LATEST})
-  FROM ${REPLIES}
-  WHERE ${remainderWhere({ perInterval: true })}
-  GROUP BY time, agent
-)
-GROUP BY time, agent
+        sql: `SELECT time, agent, remaining_credits
+FROM (${latestCreditsPerAgent({ perInterval: true })})
 ORDER BY time, agent`,
         unit: 'short',
       })
@@ -132,7 +164,7 @@ ORDER BY time, agent`,
         description:
           "Credits consumed per agent per UTC day: the sum of drops in remaining_credits between the agent's consecutive replies, attributed to the day of the later reply. Rises (top-ups) are not usage and are ignored; the drop before the first reply in the range is not visible.",
         sql: `SELECT toStartOfDay(toDateTime(event_time)) AS time, agent, sum(greatest(previous - remaining_credits, 0)) AS credits_used
-FROM (${WITH_PREVIOUS})
+FROM (${withPrevious()})
 GROUP BY time, agent
 ORDER BY time, agent`,
         unit: 'short',

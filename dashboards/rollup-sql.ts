@@ -39,18 +39,39 @@ export function remainderWhere(opts: { perInterval?: boolean } = {}): string {
 }
 
 /**
- * Distinct conversations per agent in the range (columns agent, conversations; optionally
- * also `time`, the $__timeInterval bucket): uniqExact sets from the rollup and from the
- * remainder, merged. Conversation ids are counted per agent, as uniqExact(agent, conversation_id).
+ * One aggregate per agent over the range (columns agent and `alias`; with perInterval also
+ * `time`, the $__timeInterval bucket, first): the rollup's `state` column for the whole five
+ * minutes and the same state built from the table's remainder, as `s`, combined by `merged`.
  */
-export function conversationsPerAgent(opts: { perInterval?: boolean } = {}): string {
-  const time = (column: string) => (opts.perInterval ? `$__timeInterval(${column}) AS time, ` : '');
-  const by = opts.perInterval ? 'time, agent' : 'agent';
-  return `SELECT ${by}, uniqExactMerge(c) AS conversations
+export function perAgent(spec: { alias: string; merged: string; state: string; tableState: string; perInterval?: boolean }): string {
+  const opts = { perInterval: spec.perInterval };
+  const time = (column: string) => (spec.perInterval ? `$__timeInterval(${column}) AS time, ` : '');
+  const by = spec.perInterval ? 'time, agent' : 'agent';
+  return `SELECT ${by}, ${spec.merged} AS ${spec.alias}
 FROM (
-  SELECT ${time('bucket')}agent, conversations AS c FROM ${ROLLUP_5M} WHERE ${rollupWhere(opts)}
+  SELECT ${time('bucket')}agent, ${spec.state} AS s FROM ${ROLLUP_5M} WHERE ${rollupWhere(opts)}
   UNION ALL
-  SELECT ${time('event_time')}agent, uniqExactState(conversation_id) FROM ${REPLIES} WHERE ${remainderWhere(opts)} GROUP BY ${by}
+  SELECT ${time('event_time')}agent, ${spec.tableState} FROM ${REPLIES} WHERE ${remainderWhere(opts)} GROUP BY ${by}
 )
 GROUP BY ${by}`;
 }
+
+/**
+ * Distinct conversations per agent in the range (see perAgent). Conversation ids are counted
+ * per agent, as uniqExact(agent, conversation_id) counts them.
+ */
+export const conversationsPerAgent = (opts: { perInterval?: boolean } = {}) =>
+  perAgent({ alias: 'conversations', merged: 'uniqExactMerge(s)', state: 'conversations', tableState: 'uniqExactState(conversation_id)', ...opts });
+
+/**
+ * The balance at each agent's latest reply in the range (see perAgent): the greatest
+ * (event_time, received_at, message_id, remaining_credits), as the rollup keeps it.
+ */
+export const latestCreditsPerAgent = (opts: { perInterval?: boolean } = {}) =>
+  perAgent({
+    alias: 'remaining_credits',
+    merged: 'max(s).4',
+    state: 'latest',
+    tableState: 'max((event_time, received_at, message_id, remaining_credits))',
+    ...opts,
+  });
