@@ -7,7 +7,7 @@ import { AppError } from '../core/errors.js';
 import { applyMigrations } from './migrate.js';
 import { DEAD_LETTERS_TABLE, REPLIES_TABLE } from './migrations.js';
 import { checkReadOnly, engineErrorCode, engineMessage } from './read-only-query.js';
-import { toTabSeparated } from './tab-separated.js';
+import { encodeTabSeparated } from './tab-separated.js';
 import {
   replyKey,
   type DeadLetterRow,
@@ -101,7 +101,7 @@ export class ChdbStore implements Store {
     try {
       await this.session.insert({
         table,
-        values: Buffer.from(toTabSeparated(rows, columns), 'utf8'),
+        values: await encodeTabSeparated(rows, columns),
         format: 'TabSeparated',
         columns,
         settings: { insert_deduplication_token: token, insert_deduplicate: 1, ...BACKGROUND_PRIORITY },

@@ -10,7 +10,7 @@ import { clusterRunner } from './cluster-ddl.js';
 import { applyMigrations } from './migrate.js';
 import { DEAD_LETTERS_TABLE, REPLIES_TABLE } from './migrations.js';
 import { checkReadOnly, engineErrorCode, engineMessage } from './read-only-query.js';
-import { toTabSeparated } from './tab-separated.js';
+import { encodeTabSeparated } from './tab-separated.js';
 import { replyKey, type DeadLetterRow, type QueryOptions, type ReplyKey, type ReplyRow, type Store } from './store.js';
 
 const READONLY = 164;
@@ -104,7 +104,7 @@ export class ClickHouseServerStore implements Store {
     try {
       await this.client.insert({
         table,
-        values: Readable.from([Buffer.from(toTabSeparated(rows, columns), 'utf8')]),
+        values: Readable.from([await encodeTabSeparated(rows, columns)]),
         format: 'TabSeparated',
         columns,
         clickhouse_settings: settings,
