@@ -97,6 +97,8 @@ export class ClickHouseServerStore implements Store {
       // A user profile may turn async inserts on; their deduplication works differently, and
       // the consumer commits offsets only after the insert is really stored.
       async_insert: 0,
+      // The consumer already dropped rows sharing the replacing key within the batch.
+      optimize_on_insert: 0,
       // On a cluster, the insert returns once a majority of replicas have the part, so losing
       // one replica right after the consumer committed its offset loses nothing.
       ...(this.config.cluster ? { insert_quorum: 'auto' as const } : {}),
