@@ -15,6 +15,12 @@ interface Snapshot {
   mine: number;
 }
 
+/** CPU seconds (user + system, all threads) a live process has used so far. */
+export const cpuSeconds = (pid: number): number => ticks(pid, false) / TICKS_PER_SECOND;
+
+// USER_HZ: the unit of /proc/<pid>/stat times; 100 on every Linux build we run on.
+const TICKS_PER_SECOND = 100;
+
 function ticks(pid: number | 'self', withChildren: boolean): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

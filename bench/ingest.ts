@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { BenchContext } from './context.js';
 import { autocannon, paced } from './load.js';
 import { cliArgv, CORES, metric, spawnServer, tsArgv, type ServerProcess } from './processes.js';
+import { cpuSeconds } from './contention.js';
 import { figure } from './stats.js';
 
 export const SECRET = 'bench-webhook-secret';
@@ -81,12 +82,18 @@ export async function ingestSection(ctx: BenchContext): Promise<void> {
 
     for (const t of targets) perSecond.set(t.key, (await alone(t, () => autocannon(job(t, warmup)))).requestsPerS);
     const rps = new Map<string, number[]>(targets.map((t) => [t.key, []]));
+    // CPU per accepted webhook, from the start of a run until its events are stored (embedded)
+    // or forwarded (Kafka): what each request costs the server's core. Unlike req/s it hardly
+    // depends on what else the machine does, so it shows the receiver's own cost on a busy machine.
+    const cpuUs = new Map<string, number[]>(targets.map((t) => [t.key, []]));
     const p99 = new Map<string, number[]>(targets.map((t) => [t.key, []]));
     const ratios = { embedded: [] as number[], kafka: [] as number[] };
     for (let r = 0; r < rounds; r++) {
       const round: Record<string, number> = {};
       for (const t of targets) {
+        const cpuBefore = cpuSeconds(t.server.pid);
         const res = await alone(t, () => ctx.measure(`ingest ${t.key} round ${r + 1}`, () => autocannon(job(t, duration))));
+        cpuUs.get(t.key)!.push(((cpuSeconds(t.server.pid) - cpuBefore) * 1e6) / Math.max(1, res.total - res.non2xx - res.errors));
         if (res.non2xx + res.errors > 0) ctx.notes.push(`ingest ${t.key} round ${r + 1}: ${res.non2xx} non-2xx answers and ${res.errors} errors of ${res.total}.`);
         if (res.builtLate > 0) ctx.notes.push(`ingest ${t.key} round ${r + 1}: ${res.builtLate} requests were built during the run (pool too small), which slows the generator.`);
         round[t.key] = res.requestsPerS;
@@ -107,6 +114,13 @@ export async function ingestSection(ctx: BenchContext): Promise<void> {
     ctx.rows.push({ section: S, measure: 'embedded / bare (same round)', unit: 'ratio', figure: be, target: { text: '≥ 0.60', met: be.median >= 0.6 } });
     ctx.rows.push({ section: S, measure: 'Kafka / bare (same round)', unit: 'ratio', figure: bk, target: { text: '≥ 0.50', met: bk.median >= 0.5 } });
     for (const t of targets) ctx.rows.push({ section: S, measure: `${t.label}: p99 at max throughput`, unit: 'ms', figure: figure(p99.get(t.key)!) });
+    for (const t of targets) {
+      const through = t.key === 'embedded' ? ', through storage in chDB' : t.key === 'kafka' ? ' (the receiver process; the broker runs on the other core)' : '';
+      ctx.rows.push({ section: S, measure: `${t.label}: CPU per accepted webhook${through}`, unit: 'µs', figure: figure(cpuUs.get(t.key)!) });
+    }
+    const cpuRatio = (key: string) => figure(cpuUs.get('bare')!.map((bare, i) => bare / cpuUs.get(key)![i]!));
+    ctx.rows.push({ section: S, measure: 'bare / embedded CPU per webhook (same round; the throughput ratio a saturated core allows)', unit: 'ratio', figure: cpuRatio('embedded') });
+    ctx.rows.push({ section: S, measure: 'bare / Kafka CPU per webhook (same round)', unit: 'ratio', figure: cpuRatio('kafka') });
     ctx.json.ingest_embedded_vs_bare = be.median;
     ctx.json.ingest_kafka_vs_bare = bk.median;
     const embeddedMax = figure(rps.get('embedded')!).median;
