@@ -42,6 +42,7 @@ const PANELS: Record<string, PanelOracle> = {
   Conversations: replyVolume.Conversations!,
   'Replies per conversation': replyVolume['Replies per conversation']!,
   'Active conversations over time': replyVolume['Active conversations over time']!,
+  'Replies by agent': replyVolume['Replies by agent']!,
   'Remaining credits over time': remainingCredits['Remaining credits over time']!,
 };
 
