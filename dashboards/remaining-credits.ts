@@ -63,7 +63,8 @@ GROUP BY agent`;
  * in the balance), because a top-up starts a new trend. Slope = covarPop / varPop: those are
  * computed with centred (Welford) updates, so a flat balance gives a slope of exactly 0, where
  * simpleLinearRegression's raw sums leave a tiny negative slope and a run-out a billion days
- * away. x is days relative to the range end, so the intercept is the fitted balance at the end
+ * away. No slope unless the points have two distinct times (varPop of equal values can come
+ * out a hair above 0, which made a slope of noise). x is days relative to the range end, so the intercept is the fitted balance at the end
  * of the range. Run-out = range end + (−intercept ÷ slope) days when the slope is negative;
  * none beyond 10 years. (The ifNull: toInt64 also runs on the value under a NULL, which may be NaN.)
  * The last top-up needs consecutive replies (a window), but only from TOP_UP_NOT_BEFORE on;
@@ -73,7 +74,7 @@ GROUP BY agent`;
 const RUN_OUT = `SELECT agent,
   ${byAgent(latestCreditsPerAgent(), 'remaining_credits')}[toString(agent)] AS latest,
   count() AS fit_points,
-  if(fit_points >= 2 AND varPop(x) > 0, covarPop(x, remaining_credits) / varPop(x), NULL) AS slope,
+  if(max(x) > min(x), covarPop(x, remaining_credits) / varPop(x), NULL) AS slope,
   avg(remaining_credits) - slope * avg(x) AS at_end,
   -slope AS burn_per_day,
   if(slope < 0 AND abs(at_end / slope) <= 3650, -at_end / slope, NULL) AS days_left,

@@ -107,7 +107,9 @@ export function runOut(rows: readonly FixtureReply[], s: Scenario) {
   let lastTopUp = -Infinity;
   for (let i = 1; i < sorted.length; i++) if (sorted[i]!.remaining > sorted[i - 1]!.remaining) lastTopUp = sorted[i]!.eventMs;
   const fit = sorted.filter((r) => r.eventMs >= lastTopUp);
-  const { k, b } = fit.length >= 2 ? leastSquares(fit.map((r) => [(r.eventMs - s.toMs) / DAY, r.remaining])) : { k: NaN, b: NaN };
+  // A line needs two distinct times; replies all in one millisecond have none.
+  const distinctTimes = new Set(fit.map((r) => r.eventMs)).size;
+  const { k, b } = distinctTimes >= 2 ? leastSquares(fit.map((r) => [(r.eventMs - s.toMs) / DAY, r.remaining])) : { k: NaN, b: NaN };
   const daysLeft = Number.isFinite(k) && k < 0 && Math.abs(b / k) <= 3650 ? -b / k : null;
   const runOutMs = daysLeft === null ? null : Math.floor(s.toMs / 1000) * 1000 + Math.round(daysLeft * 86_400) * 1000;
   return { remaining: sorted.at(-1)!.remaining, fitPoints: fit.length, burnPerDay: Number.isFinite(k) ? -k : null, daysLeft, runOutMs };

@@ -1,0 +1,149 @@
+// "Projected run-out" runs its window only from where the five-minute rollup shows the last
+// top-up can be (dashboards/remaining-credits.ts). These balances are built to catch a wrong
+// starting point: rises hidden inside five minutes (the balance dips and recovers below its
+// first value, so the rollup cannot see them), rises inside five minutes it can see, rises
+// between five minutes, replies in the same millisecond whose order (received_at, then
+// message_id) decides whether the balance rose, and replies stored out of order and twice.
+// Every range must give what the oracle gives from the whole range.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChdbStore } from '../../store/chdb-store.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { remainingCredits } from './expected-credits-health.js';
+import type { FixtureReply } from './fixture.js';
+import { HOUR, toReplyRow, WEEK_START } from './fixture.js';
+import type { Scenario } from './oracle.js';
+import { expandFor, panelQueries, runTable } from './panel-queries.js';
+
+const MINUTE = 60_000;
+const AGENTS = ['hidden', 'seen', 'ties'];
+
+/** A small deterministic generator (mulberry32), so a failure can be replayed. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+function reply(agent: string, n: number, eventMs: number, remaining: number, receivedMs = eventMs + 500): FixtureReply {
+  return {
+    agent,
+    conversation: `${agent}-${Math.floor(n / 7)}`,
+    // m-<agent><n>: the fixture's row builder reads the queue offset from the digits.
+    messageId: `m-${AGENTS.indexOf(agent) + 1}${String(n).padStart(4, '0')}`,
+    eventMs,
+    offsetMinutes: 0,
+    receivedMs,
+    storedMs: receivedMs + 50,
+    parts: 1,
+    credits: 0,
+    remaining,
+    source: 'human_agent',
+    signature: 'valid',
+  };
+}
+
+/** Six hours of replies per agent: a falling balance with small random rises, then a planted pattern. */
+function buildReplies(): FixtureReply[] {
+  const next = random(7);
+  const out: FixtureReply[] = [];
+  for (const agent of AGENTS) {
+    let balance = 5_000;
+    let t = WEEK_START + 9 * HOUR;
+    for (let n = 0; n < 240; n++) {
+      t += Math.floor(next() * 90_000);
+      balance += next() < 0.04 ? Math.round(next() * 400) : -Math.round(next() * 20);
+      out.push(reply(agent, n, t, balance));
+    }
+  }
+  const at = WEEK_START + 15 * HOUR; // a five-minute boundary
+  // hidden: a top-up at 15:00, then 100, 90, 95, 80 inside 15:10-15:15: the rise 90 → 95 is the
+  // last one, and the rollup sees neither it (highest = first, lowest = last) nor any later one.
+  [[at, 9_000], [at + 5 * MINUTE, 8_900], [at + 10 * MINUTE + 1_000, 100], [at + 11 * MINUTE, 90], [at + 12 * MINUTE, 95], [at + 13 * MINUTE, 80], [at + 20 * MINUTE, 70]].forEach(
+    ([ms, v], i) => out.push(reply('hidden', 500 + i, ms!, v!)),
+  );
+  // seen: the last rise between two five minutes (15:04 → 15:06), nothing inside either.
+  [[at + 2 * MINUTE, 300], [at + 4 * MINUTE, 290], [at + 6 * MINUTE, 700], [at + 9 * MINUTE, 650], [at + 21 * MINUTE, 600]].forEach(([ms, v], i) =>
+    out.push(reply('seen', 500 + i, ms!, v!)),
+  );
+  // ties: three replies in the same millisecond; received_at then message_id order them, and
+  // only that order makes 40 → 60 a rise.
+  const tie = at + 7 * MINUTE + 123;
+  out.push(reply('ties', 500, tie - 1_000, 50), reply('ties', 503, tie, 60, tie + 900), reply('ties', 502, tie, 40, tie + 400), reply('ties', 501, tie, 45, tie + 400));
+  out.push(reply('ties', 504, at + 30 * MINUTE, 30));
+  return out;
+}
+
+const replies = buildReplies();
+const data = { replies, deadLetters: [] };
+
+let dir: Awaited<ReturnType<typeof tempDir>>;
+let store: ChdbStore;
+
+beforeAll(async () => {
+  dir = await tempDir('aksita-run-out-');
+  store = await ChdbStore.open(dir.path);
+  await store.migrate();
+  // Out of order: the planted replies first, the history after; then a retried batch, which
+  // the table drops and the rollup sees again.
+  const rows = replies.map(toReplyRow);
+  const isPlanted = (id: string) => Number(id.slice(-4)) >= 500;
+  const planted = rows.filter((r) => isPlanted(r.message_id));
+  const history = rows.filter((r) => !isPlanted(r.message_id));
+  await store.insertReplies(planted, 'run-out:0:0');
+  for (let i = 0; i < history.length; i += 97) await store.insertReplies(history.slice(i, i + 97), `run-out:0:${i + 1}`);
+  await store.insertReplies(history.slice(0, 97), 'run-out:0:1');
+});
+
+afterAll(async () => {
+  await store?.close();
+  await dir?.remove();
+});
+
+/** Equal rows; floats to a relative 1e-9 (the engine and JavaScript sum in different orders). */
+function expectRows(actual: unknown[][], expected: unknown[][], label: string): void {
+  expect(actual.length, label).toBe(expected.length);
+  actual.forEach((row, i) =>
+    row.forEach((value, j) => {
+      const want = expected[i]![j];
+      if (typeof want === 'number' && typeof value === 'number') {
+        expect(Math.abs(value - want), `${label} row ${i} col ${j}: ${value} vs ${want}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(want)));
+      } else expect(value, `${label} row ${i} col ${j}`).toEqual(want);
+    }),
+  );
+}
+
+// Ends on and inside five minutes, before, around and after the planted replies.
+const ends = [WEEK_START + 9 * HOUR, WEEK_START + 12 * HOUR + 12_345, WEEK_START + 15 * HOUR, WEEK_START + 15 * HOUR + 7 * MINUTE + 123];
+const tos = [WEEK_START + 15 * HOUR + 11 * MINUTE + 30_000, WEEK_START + 15 * HOUR + 12 * MINUTE, WEEK_START + 15 * HOUR + 15 * MINUTE - 1, WEEK_START + 16 * HOUR, WEEK_START + 24 * HOUR];
+const scenarios: Scenario[] = ends.flatMap((fromMs) =>
+  tos.flatMap((toMs) =>
+    (['All', ['hidden', 'ties']] as const).map((agents) => ({ name: `${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()}, ${String(agents)}`, fromMs, toMs, intervalMs: HOUR, agents })),
+  ),
+);
+
+describe('run-out over balances that rise where the rollup cannot see it', () => {
+  // The fit starts at the last top-up: hidden 95, 80, 70; seen 700, 650, 600; ties the three
+  // replies of the top-up's millisecond and the one after.
+  it('the planted last top-ups decide the fit: hidden at 95 (inside five minutes), seen at 700, ties at 60', () => {
+    const s = scenarios.find((x) => x.fromMs === ends[0] && x.toMs === tos.at(-1) && x.agents === 'All')!;
+    const fitPoints = remainingCredits['Projected run-out']!(s, data).rows.map((r) => [r[0], r[5]]);
+    expect(fitPoints).toEqual([
+      ['hidden', 3],
+      ['seen', 3],
+      ['ties', 4],
+    ]);
+  });
+
+  it.each(['Projected run-out', 'Days until credits run out', 'Credits used per day'])('"%s" equals the oracle for every range', async (title) => {
+    const panel = panelQueries().find((q) => q.panel.title === title)!;
+    for (const s of scenarios) {
+      const actual = await runTable(store, expandFor(panel.query.rawSql, s, AGENTS));
+      const expected = remainingCredits[title]!(s, data);
+      expect(actual.columns).toEqual(expected.columns);
+      expectRows(actual.rows, expected.rows, s.name);
+    }
+  });
+});
