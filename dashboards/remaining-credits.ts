@@ -64,15 +64,14 @@ GROUP BY agent`;
  * computed with centred (Welford) updates, so a flat balance gives a slope of exactly 0, where
  * simpleLinearRegression's raw sums leave a tiny negative slope and a run-out a billion days
  * away. No slope unless the points have two distinct times (varPop of equal values can come
- * out a hair above 0, which made a slope of noise). x is days relative to the range end, so the intercept is the fitted balance at the end
- * of the range. Run-out = range end + (−intercept ÷ slope) days when the slope is negative;
+ * out a hair above 0, which made a slope of noise). x is days relative to the range end, so
+ * the intercept is the fitted balance at the end of the range. Run-out = range end + (−intercept ÷ slope) days when the slope is negative;
  * none beyond 10 years. (The ifNull: toInt64 also runs on the value under a NULL, which may be NaN.)
  * The last top-up needs consecutive replies (a window), but only from TOP_UP_NOT_BEFORE on;
  * the fit itself is a plain aggregation over the replies from the last top-up on, and the
  * latest balance comes from the rollup (an argMax over every reply's key costs more than the fit).
  */
-const RUN_OUT = `SELECT agent,
-  ${byAgent(latestCreditsPerAgent(), 'remaining_credits')}[toString(agent)] AS latest,
+const runOut = (extraColumns = '') => `SELECT agent,${extraColumns}
   count() AS fit_points,
   if(max(x) > min(x), covarPop(x, remaining_credits) / varPop(x), NULL) AS slope,
   avg(remaining_credits) - slope * avg(x) AS at_end,
@@ -85,6 +84,9 @@ FROM (
   WHERE ${inRange()} AND event_time >= ${byAgent(LAST_TOP_UP)}[toString(agent)]
 )
 GROUP BY agent`;
+
+/** The latest balance in the range, for the run-out table (the stat does not need it). */
+const LATEST_IN_RANGE = ` ${byAgent(latestCreditsPerAgent(), 'remaining_credits')}[toString(agent)] AS latest,`;
 
 /**
  * Each agent's latest balance as of the range end, whatever the range start: whole days
@@ -134,7 +136,7 @@ export const remainingCredits = () =>
         title: 'Days until credits run out',
         description:
           'Projected days from the end of the range until the balance reaches 0, from a least-squares line through the balance since the last top-up in the range (see Projected run-out). Empty when the balance is not falling.',
-        sql: `SELECT agent, days_left FROM (${RUN_OUT}) ORDER BY agent`,
+        sql: `SELECT agent, days_left FROM (${runOut()}) ORDER BY agent`,
         unit: 'd',
         columns: { agent: 'Agent', days_left: 'Days left' },
         w: 12,
@@ -177,7 +179,7 @@ ORDER BY time, agent`,
         title: 'Projected run-out',
         description:
           'Fit: ordinary least squares of remaining_credits against time, over the replies in the selected range at or after the agent’s last top-up in it. Burn/day is minus the slope; the run-out date is where the fitted line reaches 0 (empty if the balance is flat or rising, or more than 10 years away).',
-        sql: `SELECT agent, latest AS remaining_credits, burn_per_day, run_out, days_left, fit_points FROM (${RUN_OUT}) ORDER BY agent`,
+        sql: `SELECT agent, latest AS remaining_credits, burn_per_day, run_out, days_left, fit_points FROM (${runOut(LATEST_IN_RANGE)}) ORDER BY agent`,
         unit: 'short',
         columns: {
           agent: 'Agent',
