@@ -3,6 +3,7 @@
 //
 //   tsx bench/panel-timings.ts [rows ...]      default: 1000000 10000000
 //   RUNS=5 tsx bench/panel-timings.ts 1000000
+//   tsx bench/panel-timings.ts --insert-cost [rounds]   what the dashboards' rollups cost an insert
 //
 // Rows are generated inside the engine (INSERT … SELECT … FROM numbers(N)) into a fresh store
 // in a temp dir: 30 days of replies from 5 agents, ~10 replies per conversation, exponential
@@ -10,7 +11,9 @@
 // per 1000 replies. Each query runs once to warm up, then RUNS times; the median is reported.
 import os from 'node:os';
 import { ChdbStore } from '../store/chdb-store.js';
-import { DEAD_LETTERS_TABLE, REPLIES_TABLE } from '../store/migrations.js';
+import { applyMigrations } from '../store/migrate.js';
+import { DEAD_LETTERS_TABLE, migrations, REPLIES_TABLE } from '../store/migrations.js';
+import { generateRows } from './generate-rows.js';
 import { tempDir } from '../test/helpers/temp-dir.js';
 import { AGENT_VARIABLE_SQL } from '../dashboards/dashboard-base.js';
 import { expandFor, panelQueries, runTable } from '../test/dashboards/panel-queries.js';
@@ -103,6 +106,53 @@ async function timeAt(rows: number): Promise<Map<string, number>> {
     await dir.remove();
   }
   return out;
+}
+
+/**
+ * Insert time with every migration and without the last one (the five-minute rollup's view,
+ * migration 4), alternating, `rounds` times each: a 1M-row INSERT … SELECT as
+ * bench/generate-rows.ts does it, and 100 consumer-sized batches of 1000 rows through
+ * ChdbStore.insertReplies (JSON, an insert token each), as the consumer inserts.
+ */
+async function insertCost(rounds: number): Promise<void> {
+  const last = Math.max(...migrations.map((m) => m.version));
+  const times = new Map<string, number[]>();
+  const add = (name: string, ms: number) => times.set(name, [...(times.get(name) ?? []), ms]);
+  for (let round = 0; round < rounds; round++) {
+    for (const upTo of [last - 1, last]) {
+      const dir = await tempDir('aksita-bench-insert-');
+      const store = await ChdbStore.open(dir.path);
+      try {
+        await applyMigrations(async (sql) => (await store.query(sql, { format: 'TSVRaw' })).toString('utf8'), migrations.filter((m) => m.version <= upTo));
+        let t = performance.now();
+        await generateRows(store, 1_000_000);
+        add(`1M rows, one INSERT … SELECT, migrations 1-${upTo}`, performance.now() - t);
+        // The same replies a week later, as the consumer would send them.
+        const rows = (
+          await store.query(
+            `SELECT * EXCEPT (stored_at, response_parts, response_chars) REPLACE (concat(message_id, 'b') AS message_id,
+               event_time + INTERVAL 8 DAY AS event_time, received_at + INTERVAL 8 DAY AS received_at)
+             FROM ${REPLIES_TABLE} LIMIT 100000`,
+            { format: 'JSONEachRow' },
+          )
+        ).toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+        t = performance.now();
+        for (let i = 0; i < rows.length; i += 1000) await store.insertReplies(rows.slice(i, i + 1000), `bench:${round}:${i}`);
+        add(`100 batches of 1000 rows (insertReplies), migrations 1-${upTo}`, performance.now() - t);
+      } finally {
+        await store.close();
+        await dir.remove();
+      }
+    }
+  }
+  console.log(`chDB, ${os.cpus().length} CPUs; load average (1, 5, 15 min) after: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+  console.log('| insert | median ms | runs (ms) |\n|---|---:|---|');
+  for (const [name, ms] of times) console.log(`| ${name} | ${median(ms).toFixed(0)} | ${ms.map((x) => x.toFixed(0)).join(', ')} |`);
+}
+
+if (process.argv[2] === '--insert-cost') {
+  await insertCost(Number(process.argv[3] ?? 3));
+  process.exit(0);
 }
 
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
