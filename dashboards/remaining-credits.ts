@@ -26,9 +26,11 @@ const END_MS = 'toUnixTimestamp64Milli($__toTime_ms)';
 /**
  * A per-agent value from a query with columns agent and `column`, as one map computed once per
  * query: `${byAgent(sql)}[toString(agent)]`. An agent the query does not list reads the type's
- * zero: for a time, 1970, i.e. no limit.
+ * zero: for a time, 1970, i.e. no limit. (assumeNotNull: groupArray would skip a NULL and pair
+ * the agents with the wrong values; a NULL read as zero is again no limit.)
  */
-const byAgent = (sql: string, column = 't') => `(SELECT mapFromArrays(groupArray(toString(agent)), groupArray(${column})) FROM (${sql}))`;
+const byAgent = (sql: string, column = 't') =>
+  `(SELECT mapFromArrays(groupArray(toString(agent)), groupArray(assumeNotNull(${column}))) FROM (${sql}))`;
 
 /**
  * Per agent, a time at or before its last top-up in the range, from the five-minute rollup:
