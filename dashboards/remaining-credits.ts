@@ -4,11 +4,8 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import { ThresholdsConfigBuilder, ThresholdsMode } from '@grafana/grafana-foundation-sdk/dashboard';
 import { buildDashboard } from './dashboard-base.js';
 import { statPerRowPanel, tablePanel, timeSeriesPanel } from './panels.js';
-import { latestCreditsPerAgent, ROLLUP_5M, rollupWhere } from './rollup-sql.js';
-import { AGENT_FILTER, CREDITS_DAILY, inRange, REPLIES } from './sql.js';
-
-// The latest row wins; received_at and message_id break ties between replies sent in the same millisecond.
-const LATEST = '(event_time, received_at, message_id)';
+import { latestCreditsAsOfEnd, latestCreditsPerAgent, ROLLUP_5M, rollupWhere } from './rollup-sql.js';
+import { inRange, REPLIES } from './sql.js';
 
 /**
  * Each reply with the balance reported by the agent's previous reply in the range (itself for
@@ -90,25 +87,6 @@ GROUP BY agent`;
 /** The latest balance in the range, for the run-out table (the stat does not need it). */
 const LATEST_IN_RANGE = ` ${byAgent(latestCreditsPerAgent(), 'remaining_credits')}[toString(agent)] AS latest,`;
 
-/**
- * Each agent's latest balance as of the range end, whatever the range start: whole days
- * before the end's UTC day come from the daily rollup (migration 3), the end's own day from
- * the table, so the cost stays flat as history grows.
- */
-const LATEST_BALANCE = `SELECT agent, argMax(balance, taken_at) AS remaining_credits
-FROM (
-  SELECT agent, argMaxMerge(latest_credits) AS balance, maxMerge(latest_at) AS taken_at
-  FROM ${CREDITS_DAILY}
-  WHERE day < toDate($__toTime_ms, 'UTC') AND ${AGENT_FILTER}
-  GROUP BY agent
-  UNION ALL
-  SELECT agent, remaining_credits, ${LATEST}
-  FROM ${REPLIES}
-  WHERE event_time >= toStartOfDay($__toTime_ms, 'UTC') AND event_time <= $__toTime_ms AND ${AGENT_FILTER}
-)
-GROUP BY agent
-ORDER BY agent`;
-
 export const remainingCredits = () =>
   buildDashboard({
     uid: 'aksita-credits',
@@ -120,7 +98,7 @@ export const remainingCredits = () =>
         title: 'Remaining credits',
         description:
           "Each agent's latest remaining_credits as of the end of the range (from its last reply at or before then, however old). Thresholds: red below 100, orange below 1000.",
-        sql: LATEST_BALANCE,
+        sql: `SELECT agent, remaining_credits FROM (${latestCreditsAsOfEnd()}) ORDER BY agent`,
         unit: 'short',
         columns: { agent: 'Agent', remaining_credits: 'Remaining credits' },
         w: 12,

@@ -20,6 +20,12 @@ const FIRST_WHOLE = `(toStartOfInterval(toDateTime($__fromTime_ms - toIntervalMi
 const END_WHOLE = `toStartOfInterval(toDateTime($__toTime_ms + toIntervalMillisecond(1)), INTERVAL ${ROLLUP_SECONDS} second)`;
 
 /**
+ * The rollup's order of replies, for the table's rows: the latest reply is the greatest, the
+ * first the least; received_at and message_id break ties within a millisecond.
+ */
+const LATEST_TUPLE = '(event_time, received_at, message_id, remaining_credits)';
+
+/**
  * A panel grouped by $__timeInterval can use the rollup only when the interval is a whole
  * number of five minutes (both are aligned to the epoch, so each rollup row then falls in one
  * interval); for a finer interval the guard empties the rollup part and the table answers all.
@@ -72,6 +78,24 @@ export const latestCreditsPerAgent = (opts: { perInterval?: boolean } = {}) =>
     alias: 'remaining_credits',
     merged: 'max(s).4',
     state: 'latest',
-    tableState: 'max((event_time, received_at, message_id, remaining_credits))',
+    tableState: `max(${LATEST_TUPLE})`,
     ...opts,
   });
+
+/**
+ * Each agent's balance at its latest reply at or before the range end, however old (the range
+ * start does not matter): every whole five minutes before END_WHOLE from the rollup, the
+ * replies from END_WHOLE to the end (under five minutes) from the table. The latest is the
+ * greatest (event_time, received_at, message_id, remaining_credits), a max of tuples: a row
+ * the rollup saw twice (a retried insert, an unmerged duplicate, the backfill) changes nothing.
+ * The rollup part reads one row per agent and five minutes of history, with no aggregate state
+ * to decode (latest is a SimpleAggregateFunction).
+ */
+export const latestCreditsAsOfEnd = () => `SELECT agent, max(s).4 AS remaining_credits
+FROM (
+  SELECT agent, max(latest) AS s FROM ${ROLLUP_5M} WHERE bucket < ${END_WHOLE} AND ${AGENT_FILTER} GROUP BY agent
+  UNION ALL
+  SELECT agent, max(${LATEST_TUPLE}) FROM ${REPLIES}
+  WHERE event_time >= ${END_WHOLE} AND event_time <= $__toTime_ms AND ${AGENT_FILTER} GROUP BY agent
+)
+GROUP BY agent`;

@@ -1,11 +1,9 @@
 // SQL fragments every dashboard shares. Panels are plain SQL strings with the plugin's macros;
 // these keep the filters identical across panels, so "All agents" means the same everywhere.
-import { DATABASE, DEAD_LETTERS_TABLE, REPLIES_TABLE } from '../store/migrations.js';
+import { DEAD_LETTERS_TABLE, REPLIES_TABLE } from '../store/migrations.js';
 
 export const REPLIES = REPLIES_TABLE;
 export const DEAD_LETTERS = DEAD_LETTERS_TABLE;
-/** Latest balance per agent and UTC day, kept by a materialized view (migration 3). */
-export const CREDITS_DAILY = `${DATABASE}.credits_daily`;
 
 /**
  * The `agent` variable as a filter. With All (or nothing) selected the plugin turns the whole
