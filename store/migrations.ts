@@ -299,6 +299,19 @@ export const migrations: readonly Migration[] = [
       GROUP BY agent, bucket`,
     ],
   },
+  {
+    version: 5,
+    name: 'drop the daily credits rollup',
+    // The daily rollup of migration 3 is redundant since migration 4: the five-minute rollup
+    // keeps each agent's latest reply as the max of (event_time, received_at, message_id,
+    // remaining_credits), the same order and the same idempotence (a max of tuples) as
+    // migration 3's argMax, so the "Remaining credits" panel reads that instead
+    // (dashboards/rollup-sql.ts, latestCreditsAsOfEnd). Every materialized view costs each
+    // insert an extra part write (dashboards/README.md, "Insert cost"), so this one goes.
+    // Migration 3 stays as it was: stores that ran it keep their record, and a fresh store
+    // runs 3 and then this. The view goes first, so no insert meets a view without its table.
+    statements: [`DROP VIEW IF EXISTS ${DATABASE}.credits_daily_mv`, `DROP TABLE IF EXISTS ${DATABASE}.credits_daily`],
+  },
 ];
 
 export const bootstrapStatements: readonly string[] = [

@@ -24,8 +24,10 @@ describe('cluster DDL', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const ddl = statements.filter((s) => /^\s*CREATE\b/.test(s));
-  const data = statements.filter((s) => !/^\s*CREATE\b/.test(s));
+  // Schema statements: CREATE, and the DROP of a retired rollup (migration 5).
+  const SCHEMA = /^\s*(CREATE|DROP)\b/;
+  const ddl = statements.filter((s) => SCHEMA.test(s));
+  const data = statements.filter((s) => !SCHEMA.test(s));
 
   it('the migrations hold schema statements to check', () => {
     expect(ddl.length).toBeGreaterThanOrEqual(4);
@@ -54,6 +56,19 @@ describe('cluster DDL', () => {
     for (const table of [REPLIES_TABLE, DEAD_LETTERS_TABLE]) {
       const sql = statements.find((s) => s.includes(`CREATE TABLE IF NOT EXISTS ${table} `))!;
       expect(toClusterDdl(sql, 'c')).toMatch(/\breplicated_deduplication_window = [1-9]\d*/);
+    }
+  });
+
+  it('the migrations drop on every replica too (DROP VIEW, DROP TABLE, with and without IF EXISTS)', async () => {
+    const drops = statements.filter((s) => /^\s*DROP\b/.test(s));
+    expect(drops.length).toBeGreaterThanOrEqual(2);
+    for (const [sql, expected] of [
+      ['DROP VIEW IF EXISTS aksita.credits_daily_mv', 'DROP VIEW IF EXISTS aksita.credits_daily_mv ON CLUSTER aksita_cluster'],
+      ['DROP TABLE IF EXISTS aksita.credits_daily', 'DROP TABLE IF EXISTS aksita.credits_daily ON CLUSTER aksita_cluster'],
+      ['DROP TABLE aksita.t', 'DROP TABLE aksita.t ON CLUSTER aksita_cluster'],
+      ['DROP DICTIONARY IF EXISTS aksita.d', 'DROP DICTIONARY IF EXISTS aksita.d ON CLUSTER aksita_cluster'],
+    ]) {
+      expect(await formatted(session, toClusterDdl(sql!, 'aksita_cluster'))).toBe(expected);
     }
   });
 
