@@ -109,8 +109,8 @@ async function timeAt(rows: number): Promise<Map<string, number>> {
 }
 
 /**
- * Insert time with every migration and without the last one (the five-minute rollup's view,
- * migration 4), alternating, `rounds` times each: a 1M-row INSERT … SELECT as
+ * Insert time with every migration and without the last one (migration 4 added the
+ * five-minute rollup's view; migration 5 drops the daily rollup's), alternating, `rounds` times each: a 1M-row INSERT … SELECT as
  * bench/generate-rows.ts does it, and 100 consumer-sized batches of 1000 rows through
  * ChdbStore.insertReplies (JSON, an insert token each), as the consumer inserts.
  */
