@@ -88,12 +88,15 @@ export const latestCreditsPerAgent = (opts: { perInterval?: boolean } = {}) =>
  * replies from END_WHOLE to the end (under five minutes) from the table. The latest is the
  * greatest (event_time, received_at, message_id, remaining_credits), a max of tuples: a row
  * the rollup saw twice (a retried insert, an unmerged duplicate, the backfill) changes nothing.
- * The rollup part reads one row per agent and five minutes of history, with no aggregate state
- * to decode (latest is a SimpleAggregateFunction).
+ * The tuple starts with event_time, so an agent's greatest lies in its latest five minutes:
+ * the scan of history reads only agent and bucket, and `latest` is read for those rows only
+ * (several while parts are unmerged, hence max).
  */
 export const latestCreditsAsOfEnd = () => `SELECT agent, max(s).4 AS remaining_credits
 FROM (
-  SELECT agent, max(latest) AS s FROM ${ROLLUP_5M} WHERE bucket < ${END_WHOLE} AND ${AGENT_FILTER} GROUP BY agent
+  SELECT agent, max(latest) AS s FROM ${ROLLUP_5M}
+  WHERE (agent, bucket) IN (SELECT agent, max(bucket) FROM ${ROLLUP_5M} WHERE bucket < ${END_WHOLE} AND ${AGENT_FILTER} GROUP BY agent)
+  GROUP BY agent
   UNION ALL
   SELECT agent, max(${LATEST_TUPLE}) FROM ${REPLIES}
   WHERE event_time >= ${END_WHOLE} AND event_time <= $__toTime_ms AND ${AGENT_FILTER} GROUP BY agent
