@@ -2,16 +2,16 @@
 // by the real consumers with the default batch settings; the baseline is the raw chDB insert
 // ceiling for the same rows (100k-row JSONEachRow batches straight into the table). Each run is
 // a fresh process with a fresh data directory; rounds interleave the three. No load generator
-// runs here, so nothing is pinned: the consumer (and the Kafka broker) have the whole machine.
+// runs here, so the consumer has the whole machine (both cores, which it shares with the Kafka broker).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { BenchContext } from './context.js';
 import type { ConsumerJob, ConsumerResult } from './consumer-worker.js';
-import { tsArgv } from './processes.js';
+import { pinned, tsArgv } from './processes.js';
 import { figure } from './stats.js';
 
 async function runConsumer(job: ConsumerJob): Promise<ConsumerResult> {
-  const [cmd, ...args] = tsArgv('consumer-worker.ts', JSON.stringify(job));
+  const [cmd, ...args] = pinned('all', tsArgv('consumer-worker.ts', JSON.stringify(job)));
   const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

@@ -27,9 +27,14 @@ export const hasTaskset = (() => {
 export const CORES = { server: 0, load: 1 } as const;
 export const pinning = hasTaskset && os.cpus().length >= 2;
 
-/** The command line that runs `argv` on `core` (unchanged when pinning is off). */
-export function pinned(core: number | undefined, argv: string[]): string[] {
-  return pinning && core !== undefined ? ['taskset', '-c', String(core), ...argv] : argv;
+/**
+ * The command line that runs `argv` on `core`, or on every core with 'all' (unchanged when
+ * pinning is off). 'all' matters: a child inherits its parent's affinity, and this orchestrator
+ * runs pinned to the load core, so a child meant to have the whole machine must say so.
+ */
+export function pinned(core: number | 'all' | undefined, argv: string[]): string[] {
+  if (!pinning || core === undefined) return argv;
+  return ['taskset', '-c', core === 'all' ? `0-${os.cpus().length - 1}` : String(core), ...argv];
 }
 
 /** Moves a running process (all its threads) to `core`. */

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import type { BenchContext } from './context.js';
 import type { QueryJob, QueryTimings } from './query-worker.js';
-import { tsArgv } from './processes.js';
+import { pinned, tsArgv } from './processes.js';
 import { figure, type Figure } from './stats.js';
 
 /** Per-panel medians for the detail table printed under the summary. */
@@ -15,7 +15,7 @@ export interface PanelDetail {
 
 export async function queriesSection(ctx: BenchContext): Promise<PanelDetail[]> {
   const job: QueryJob = { sizes: ctx.quick ? [1_000_000] : [1_000_000, 10_000_000], runs: 5 };
-  const [cmd, ...args] = tsArgv('query-worker.ts', JSON.stringify(job));
+  const [cmd, ...args] = pinned('all', tsArgv('query-worker.ts', JSON.stringify(job)));
   ctx.log(`queries: generating ${job.sizes.join(', ')} rows and timing every panel`);
   let out = '';
   let err = '';
