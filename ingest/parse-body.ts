@@ -16,9 +16,12 @@ export function parseBody(body: Buffer): ParsedBody {
   // Checked first: toString would silently turn invalid bytes into U+FFFD.
   if (!isUtf8(body)) return { ok: false, code: 'invalid_utf8', args: [] };
   const text = body.toString('utf8');
+  // A leading byte order mark is ignored, as JSON allows (RFC 8259 §8.1); `text` keeps it, so
+  // the stored body stays byte-exact.
+  const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   let value: unknown;
   try {
-    value = sjson.parse(text, null, { protoAction: 'error', constructorAction: 'error' });
+    value = sjson.parse(json, null, { protoAction: 'error', constructorAction: 'error' });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     if (/prototype/i.test(message)) return { ok: false, code: 'forbidden_key', args: [/constructor/.test(message) ? 'constructor' : '__proto__'] };
@@ -28,7 +31,7 @@ export function parseBody(body: Buffer): ParsedBody {
     const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
     return { ok: false, code: 'not_an_object', args: [kind] };
   }
-  const structural = checkStructure(text, value);
+  const structural = checkStructure(json, value);
   if (structural) return structural;
   return { ok: true, value: value as Record<string, unknown>, text };
 }

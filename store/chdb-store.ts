@@ -19,16 +19,17 @@ import {
 
 const READONLY = 164;
 
-// The consumer's inserts run at the lowest CPU priority (Linux nice 19): in embedded mode they
-// share the machine with the receiver, and a webhook's answer must not wait behind a batch
-// (Aksita does not retry; a stored row can come a little later). The engine applies these only
-// when the process may change priorities (CAP_SYS_NICE, e.g. root); otherwise they do nothing.
 // Work the engine would do on insert that buys nothing here (together about 20% of an insert's
 // time, BENCHMARKS.md): collapsing rows of the block that share the replacing key (the consumer
 // already dropped duplicates within the batch), and splitting a single-threaded parse of a
 // batch-sized input into parallel chunks.
 const INSERT_COST = { optimize_on_insert: 0, input_format_parallel_parsing: 0 };
 
+// The consumer's inserts and key checks run at the lowest CPU priority (Linux nice 19): in
+// embedded mode they share the machine with the receiver, and a webhook's answer must not wait
+// behind a batch (Aksita does not retry; a stored row can come a little later). The engine
+// applies these only when the process may change priorities (CAP_SYS_NICE, e.g. root);
+// otherwise they do nothing.
 const BACKGROUND_PRIORITY = { os_threads_nice_value_query: 19, os_threads_nice_value_materialized_view: 19 };
 
 export class ChdbStore implements Store {

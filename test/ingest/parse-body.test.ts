@@ -34,6 +34,13 @@ describe('parseBody', () => {
     expect(parse(nest(MAX_DEPTH + 1))).toEqual({ ok: false, code: 'too_deep', args: [MAX_DEPTH] });
   });
 
+  it('ignores a leading byte order mark, and keeps it in the text (the stored body stays byte-exact)', () => {
+    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":1}')]);
+    const parsed = parseBody(body);
+    expect(parsed).toMatchObject({ ok: true, value: { a: 1 } });
+    if (parsed.ok) expect(Buffer.from(parsed.text, 'utf8').equals(body)).toBe(true);
+  });
+
   it('refuses invalid UTF-8 rather than replacing it', () => {
     expect(parseBody(Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]))).toEqual({ ok: false, code: 'invalid_utf8', args: [] });
   });
