@@ -1,13 +1,13 @@
 // Moves events from the embedded log into the store: read in order, form a batch by size or
 // age (whichever comes first), store it, then advance the log. A batch that cannot be stored
-// is retried with backoff; nothing new is read meanwhile, so a slow store makes the log grow
-// on disk rather than memory.
+// is retried with backoff; meanwhile at most the next batch is read and converted, so a slow
+// store makes the log grow on disk rather than memory.
 import type { Metrics } from '../core/metrics.js';
 import type { EmbeddedLog } from '../queue/embedded-log.js';
 import type { QueuedEnvelope } from '../queue/envelope.js';
 import type { Store } from '../store/store.js';
 import { retryUntilDone } from './retry.js';
-import { prepareBatch, storePrepared, type PreparedBatch } from './store-batch.js';
+import { prepareBatch, storedKeysOf, storePrepared, type PreparedBatch, type StoredKeys } from './store-batch.js';
 
 // Bytes read (and decoded, synchronously) per read call: about 2,500 typical events, a
 // millisecond or two of the thread the receiver shares. A batch is gathered over several reads.
@@ -66,15 +66,14 @@ export class EmbeddedConsumer {
         // This batch's stored-key check runs during the previous batch's insert. Only this
         // consumer writes these rows, so the table then holds what the check found plus the
         // previous batch's keys (inserted, or found stored before it).
-        const found = this.opts.store.storedReplyKeys([...prepared.replies.values()]);
-        found.catch(() => undefined);
         const before = previousReplies;
-        const stored = found.then((keys) => new Set([...keys, ...before.keys()]));
+        const stored = storedKeysOf(this.opts.store, prepared).then((found): StoredKeys => ({ has: (key) => found.has(key) || before.has(key) }));
+        // Awaited by the flush below; this only keeps a failure from counting as unhandled meanwhile.
         stored.catch(() => undefined);
         if (!(await previous)) return;
         previous = this.flush(batch, prepared, stored);
         previousReplies = prepared.replies;
-        // Awaited above on the next round; this only keeps a failure from counting as unhandled meanwhile.
+        // Awaited on the next round, as above.
         previous.catch(() => undefined);
         batch = [];
       } else {
@@ -87,7 +86,7 @@ export class EmbeddedConsumer {
   }
 
   /** Stores and commits one batch; false when stopped before it could be stored. */
-  private async flush(batch: QueuedEnvelope[], prepared: PreparedBatch, storedKeys?: Promise<ReadonlySet<string>>, final = false): Promise<boolean> {
+  private async flush(batch: QueuedEnvelope[], prepared: PreparedBatch, storedKeys?: Promise<StoredKeys>, final = false): Promise<boolean> {
     const { store, log, metrics } = this.opts;
     // On the final flush, give the store a bounded chance rather than waiting forever.
     const signal = final ? AbortSignal.timeout(10_000) : this.abort.signal;

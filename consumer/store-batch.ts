@@ -64,14 +64,22 @@ export async function prepareBatch(batch: readonly QueuedEnvelope[], queueName: 
   return { size: batch.length, partition: first.partition, queueName, token, replies, deadLetters, duplicatesInBatch };
 }
 
+/** Which of the batch's reply keys (replyKey) the table holds already. */
+export type StoredKeys = Pick<ReadonlySet<string>, 'has'>;
+
+/** Asks the store which of the batch's replies it holds already. */
+export function storedKeysOf(store: Store, prepared: PreparedBatch): Promise<StoredKeys> {
+  return store.storedReplyKeys([...prepared.replies.values()]);
+}
+
 /**
  * Stores a prepared batch. `storedKeys`, when given, are the keys of the batch known to be in
  * the table already (see EmbeddedConsumer: checked while the previous batch was inserted);
  * otherwise the store is asked.
  */
-export async function storePrepared(store: Store, prepared: PreparedBatch, metrics?: Metrics, storedKeys?: Promise<ReadonlySet<string>>): Promise<StoreBatchResult> {
+export async function storePrepared(store: Store, prepared: PreparedBatch, metrics?: Metrics, storedKeys?: Promise<StoredKeys>): Promise<StoreBatchResult> {
   const { replies, deadLetters, token, queueName, partition } = prepared;
-  const stored = await (storedKeys ?? store.storedReplyKeys([...replies.values()]));
+  const stored = await (storedKeys ?? storedKeysOf(store, prepared));
   const rows: ReplyRow[] = [];
   for (const [key, row] of replies) if (!stored.has(key)) rows.push(row);
   const duplicates = prepared.duplicatesInBatch + replies.size - rows.length;

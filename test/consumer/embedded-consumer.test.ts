@@ -122,6 +122,28 @@ describe('embedded consumer', () => {
     await log.close();
   });
 
+  it('while the store keeps failing, the consumer holds at most two batches: the log grows on disk, not in memory', async () => {
+    const log = await freshLog();
+    await Promise.all(Array.from({ length: 100 }, () => log.append(envelope())));
+    let read = 0;
+    const counted = Object.assign(Object.create(log) as EmbeddedLog, {
+      read: async (...args: Parameters<EmbeddedLog['read']>) => {
+        const records = await log.read(...args);
+        read += records.length;
+        return records;
+      },
+    });
+    const state = { failures: Number.POSITIVE_INFINITY, attempts: 0 };
+    const consumer = new EmbeddedConsumer({ log: counted, queueName: await embeddedQueueName(logDir(log)), store: failingStore(store, state), maxRows: 10, maxWaitMs: 10 });
+    consumer.start();
+    while (state.attempts < 4) await new Promise<void>((resolve) => setImmediate(resolve));
+    await consumer.stop();
+    // The failing batch and the one converted behind it; nothing past them.
+    expect(read).toBeLessThanOrEqual(20);
+    expect(log.committed).toBe(0);
+    await log.close();
+  });
+
   it('the same body twice in one batch or across batches is stored once', async () => {
     const log = await freshLog();
     const payload = samplePayload();
