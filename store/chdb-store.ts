@@ -7,9 +7,9 @@ import { AppError } from '../core/errors.js';
 import { applyMigrations } from './migrate.js';
 import { DEAD_LETTERS_TABLE, REPLIES_TABLE } from './migrations.js';
 import { checkReadOnly, engineErrorCode, engineMessage } from './read-only-query.js';
-import { encodeTabSeparated } from './tab-separated.js';
+import { insertPayload } from './insert-payload.js';
 import {
-  replyKey,
+  replyKeysOf,
   type DeadLetterRow,
   type QueryOptions,
   type ReplyKey,
@@ -19,11 +19,10 @@ import {
 
 const READONLY = 164;
 
-// Work the engine would do on insert that buys nothing here (together about 20% of an insert's
-// time, BENCHMARKS.md): collapsing rows of the block that share the replacing key (the consumer
-// already dropped duplicates within the batch), and splitting a single-threaded parse of a
-// batch-sized input into parallel chunks.
-const INSERT_COST = { optimize_on_insert: 0, input_format_parallel_parsing: 0 };
+// Work the engine would do on insert that buys nothing here: splitting a single-threaded parse
+// of a batch-sized input into parallel chunks (with optimize_on_insert off, insert-payload.ts,
+// about 20% of an insert's time, BENCHMARKS.md).
+const INSERT_COST = { input_format_parallel_parsing: 0 };
 
 // The consumer's inserts and key checks run at the lowest CPU priority (Linux nice 19): in
 // embedded mode they share the machine with the receiver, and a webhook's answer must not wait
@@ -73,13 +72,7 @@ export class ChdbStore implements Store {
       { ...window, ids: [...new Set(keys.map((k) => k.message_id))], agents: [...new Set(keys.map((k) => k.agent))] },
       { format: 'JSONCompactEachRow' },
     );
-    const found = new Set<string>();
-    for (const line of out.text().split('\n')) {
-      if (!line) continue;
-      const [agent, messageId] = JSON.parse(line) as [string, string];
-      found.add(replyKey({ agent, message_id: messageId }));
-    }
-    return found;
+    return replyKeysOf(out.text());
   }
 
   async storedDeadLetterOffsets(queueName: string, partition: number, offsets: readonly number[]): Promise<Set<number>> {
@@ -103,16 +96,9 @@ export class ChdbStore implements Store {
 
   private async insertRows<Row extends object>(table: string, rows: readonly Row[], token: string): Promise<void> {
     if (rows.length === 0) return;
-    // Named explicitly: an EPHEMERAL column (raw_body_base64) is only read when listed.
-    const columns = Object.keys(rows[0]!) as (keyof Row & string)[];
+    const { columns, values, settings } = await insertPayload(rows, token);
     try {
-      await this.session.insert({
-        table,
-        values: await encodeTabSeparated(rows, columns),
-        format: 'TabSeparated',
-        columns,
-        settings: { insert_deduplication_token: token, insert_deduplicate: 1, ...INSERT_COST, ...BACKGROUND_PRIORITY },
-      });
+      await this.session.insert({ table, values, format: 'TabSeparated', columns, settings: { ...settings, ...INSERT_COST, ...BACKGROUND_PRIORITY } });
     } catch (err) {
       throw new AppError('store_unavailable', [engineMessage(err)], { cause: err, retriable: true });
     }

@@ -10,8 +10,8 @@ import { clusterRunner } from './cluster-ddl.js';
 import { applyMigrations } from './migrate.js';
 import { DEAD_LETTERS_TABLE, REPLIES_TABLE } from './migrations.js';
 import { checkReadOnly, engineErrorCode, engineMessage } from './read-only-query.js';
-import { encodeTabSeparated } from './tab-separated.js';
-import { replyKey, type DeadLetterRow, type QueryOptions, type ReplyKey, type ReplyRow, type Store } from './store.js';
+import { insertPayload } from './insert-payload.js';
+import { replyKeysOf, type DeadLetterRow, type QueryOptions, type ReplyKey, type ReplyRow, type Store } from './store.js';
 
 const READONLY = 164;
 
@@ -60,13 +60,7 @@ export class ClickHouseServerStore implements Store {
     } catch (err) {
       throw engineErrorCode(err) !== undefined ? err : unavailable(this.config.url, err);
     }
-    const found = new Set<string>();
-    for (const line of text.split('\n')) {
-      if (!line) continue;
-      const [agent, messageId] = JSON.parse(line) as [string, string];
-      found.add(replyKey({ agent, message_id: messageId }));
-    }
-    return found;
+    return replyKeysOf(text);
   }
 
   async storedDeadLetterOffsets(queueName: string, partition: number, offsets: readonly number[]): Promise<Set<number>> {
@@ -89,16 +83,12 @@ export class ClickHouseServerStore implements Store {
 
   private async insertRows<Row extends object>(table: string, rows: readonly Row[], token: string): Promise<void> {
     if (rows.length === 0) return;
-    // Named explicitly: an EPHEMERAL column (raw_body_base64) is only read when listed.
-    const columns = Object.keys(rows[0]!) as [keyof Row & string, ...(keyof Row & string)[]];
+    const payload = await insertPayload(rows, token);
     const settings: ClickHouseSettings = {
-      insert_deduplication_token: token,
-      insert_deduplicate: 1,
+      ...payload.settings,
       // A user profile may turn async inserts on; their deduplication works differently, and
       // the consumer commits offsets only after the insert is really stored.
       async_insert: 0,
-      // The consumer already dropped rows sharing the replacing key within the batch.
-      optimize_on_insert: 0,
       // On a cluster, the insert returns once a majority of replicas have the part, so losing
       // one replica right after the consumer committed its offset loses nothing.
       ...(this.config.cluster ? { insert_quorum: 'auto' as const } : {}),
@@ -106,9 +96,9 @@ export class ClickHouseServerStore implements Store {
     try {
       await this.client.insert({
         table,
-        values: Readable.from([await encodeTabSeparated(rows, columns)]),
+        values: Readable.from([payload.values]),
         format: 'TabSeparated',
-        columns,
+        columns: payload.columns,
         clickhouse_settings: settings,
       });
     } catch (err) {

@@ -45,6 +45,17 @@ export interface ReplyKey {
 
 export const replyKey = (k: ReplyKey): string => `${k.agent}\u0000${k.message_id}`;
 
+/** replyKey of each (agent, message_id) row of a JSONCompactEachRow answer. */
+export function replyKeysOf(jsonCompactEachRow: string): Set<string> {
+  const found = new Set<string>();
+  for (const line of jsonCompactEachRow.split('\n')) {
+    if (!line) continue;
+    const [agent, messageId] = JSON.parse(line) as [string, string];
+    found.add(replyKey({ agent, message_id: messageId }));
+  }
+  return found;
+}
+
 export interface QueryOptions {
   format: string;
   /** Values for {name:Type} placeholders, bound by the engine (never spliced into SQL). */

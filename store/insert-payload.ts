@@ -1,0 +1,23 @@
+// What both stores send for an insert of rows: the column list, the rows as TabSeparated bytes,
+// and the settings that make a retried insert (same token) a no-op (DESIGN.md promise 3).
+// Each store adds its own settings (chDB: priority and parsing; server: async inserts, quorum).
+import { encodeTabSeparated } from './tab-separated.js';
+
+export interface InsertPayload<Row extends object> {
+  /** Named explicitly: an EPHEMERAL column (raw_body_base64) is only read when listed. */
+  columns: [keyof Row & string, ...(keyof Row & string)[]];
+  values: Buffer;
+  settings: { insert_deduplication_token: string; insert_deduplicate: 1; optimize_on_insert: 0 };
+}
+
+/** For a non-empty list of rows that all have the first row's keys. */
+export async function insertPayload<Row extends object>(rows: readonly Row[], token: string): Promise<InsertPayload<Row>> {
+  const columns = Object.keys(rows[0]!) as InsertPayload<Row>['columns'];
+  return {
+    columns,
+    values: await encodeTabSeparated(rows, columns),
+    // optimize_on_insert: collapsing rows of the block that share the replacing key buys nothing,
+    // the consumer already dropped duplicates within the batch.
+    settings: { insert_deduplication_token: token, insert_deduplicate: 1, optimize_on_insert: 0 },
+  };
+}
