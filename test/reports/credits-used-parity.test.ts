@@ -5,12 +5,11 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseReportRequest, type ReportInput } from '../../reports/report-params.js';
-import { ChdbStore } from '../../store/chdb-store.js';
+import type { ChdbStore } from '../../store/chdb-store.js';
 import { expandQuery } from '../dashboards/macro-expander.js';
 import { panelQueries, runTable } from '../dashboards/panel-queries.js';
-import { tempDir } from '../helpers/temp-dir.js';
 import { inRange } from './expected.js';
-import { loadFixture, REPLIES, toRow, type FixtureReply } from './fixture.js';
+import { openFixtureStore, REPLIES, toRow, type FixtureReply } from './fixture.js';
 import { exportFile } from './read-back.js';
 
 const AGENTS = ['billing', 'sales', 'support', 'ties'];
@@ -36,25 +35,22 @@ const cases: [string, ReportInput][] = [
   ['billing only, across its top-up', { from: '2026-03-07', to: '2026-03-09', tz: 'UTC', agent: 'billing' }],
 ];
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
 let store: ChdbStore;
+let dir: string;
+let close: () => Promise<void>;
 let seq = 0;
 
 beforeAll(async () => {
-  dir = await tempDir();
-  store = await ChdbStore.open(dir.path);
-  await store.migrate();
-  await loadFixture(store); // duplicates included: the report reads FINAL, the panel does not
+  ({ store, dir, close } = await openFixtureStore()); // duplicates included: the report reads FINAL, the panel does not
   await store.insertReplies(TIES.map((r, i) => toRow(r, 20_000 + i)), 'fixture:0:ties');
 });
 afterAll(async () => {
-  await store.close();
-  await dir.remove();
+  await close();
 });
 
 /** The report's summary as the CLI writes it (JSON), reduced to "day agent" -> credits used. */
 async function reportCreditsUsed(input: ReportInput): Promise<Map<string, number>> {
-  const file = await exportFile(store, dir.path, { ...input, format: 'json' }, `parity-${(seq += 1)}.json`);
+  const file = await exportFile(store, dir, { ...input, format: 'json' }, `parity-${(seq += 1)}.json`);
   const rows = JSON.parse(await readFile(file, 'utf8')) as { day: string; agent: string; credits_used: number }[];
   return new Map(rows.map((r) => [`${r.day} ${r.agent}`, Number(r.credits_used)]));
 }

@@ -5,26 +5,22 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildExport } from '../../reports/report-export.js';
 import { parseReportRequest } from '../../reports/report-params.js';
-import { ChdbStore } from '../../store/chdb-store.js';
-import { tempDir } from '../helpers/temp-dir.js';
-import { loadFixture } from './fixture.js';
+import type { ChdbStore } from '../../store/chdb-store.js';
+import { openFixtureStore } from './fixture.js';
 
 const readme = readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
 const section = readme.split('## Useful queries')[1]!.split('\n## ')[0]!;
 const examples = [...section.matchAll(/```sql\n([\s\S]*?);\n```\n\n```text\n([\s\S]*?)```/g)].map((m) => ({ sql: m[1]!, output: m[2]! }));
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
 let store: ChdbStore;
+let dir: string;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  dir = await tempDir();
-  store = await ChdbStore.open(dir.path);
-  await store.migrate();
-  await loadFixture(store);
+  ({ store, dir, close } = await openFixtureStore());
 });
 afterAll(async () => {
-  await store.close();
-  await dir.remove();
+  await close();
 });
 
 describe('README.md reports section', () => {
@@ -42,7 +38,7 @@ describe('README.md reports section', () => {
     const args = shown[1]!.split(' ');
     const arg = (name: string) => args[args.indexOf(name) + 1];
     const req = parseReportRequest({ from: arg('--from'), to: arg('--to'), tz: arg('--tz'), format: arg('--format') });
-    const exported = await buildExport(store, req, { scratchDir: dir.path });
+    const exported = await buildExport(store, req, { scratchDir: dir });
     let text = '';
     for await (const chunk of exported.body) text += Buffer.from(chunk).toString('utf8');
     expect(text).toBe(shown[2]);

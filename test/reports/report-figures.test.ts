@@ -3,28 +3,24 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseReportRequest, type ReportInput } from '../../reports/report-params.js';
-import { ChdbStore } from '../../store/chdb-store.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import type { ChdbStore } from '../../store/chdb-store.js';
 import { compareSummary, expectedSummary, inRange, localDay, localTime } from './expected.js';
-import { loadFixture, REPLIES } from './fixture.js';
+import { openFixtureStore, REPLIES } from './fixture.js';
 import { csvObjects, exportFile, jsonLines } from './read-back.js';
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
 let store: ChdbStore;
+let dir: string;
+let close: () => Promise<void>;
 let seq = 0;
 
 beforeAll(async () => {
-  dir = await tempDir();
-  store = await ChdbStore.open(dir.path);
-  await store.migrate();
-  await loadFixture(store);
+  ({ store, dir, close } = await openFixtureStore());
 });
 afterAll(async () => {
-  await store.close();
-  await dir.remove();
+  await close();
 });
 
-const exportAs = (input: ReportInput, ext: string) => exportFile(store, dir.path, input, `export-${(seq += 1)}.${ext}`);
+const exportAs = (input: ReportInput, ext: string) => exportFile(store, dir, input, `export-${(seq += 1)}.${ext}`);
 const engineRows = async (sql: string, params: Record<string, unknown>) =>
   jsonLines((await store.query(sql, { format: 'JSONEachRow', params })).toString('utf8'));
 const parquetRows = (file: string) => engineRows("SELECT * FROM file({p:String}, 'Parquet')", { p: file });
@@ -144,6 +140,6 @@ describe('detail', () => {
   });
 
   it('leaves no scratch or partial files behind', async () => {
-    expect((await readdir(dir.path)).filter((f) => f.startsWith('.'))).toEqual([]);
+    expect((await readdir(dir)).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 });

@@ -10,35 +10,31 @@ import { buildApp } from '../../ingest/app.js';
 import { readApi } from '../../reports/read-api.js';
 import { parseReportRequest } from '../../reports/report-params.js';
 import { ChdbStore } from '../../store/chdb-store.js';
-import { tempDir } from '../helpers/temp-dir.js';
 import { compareSummary, expectedSummary, inRange } from './expected.js';
 import { insertSyntheticReplies } from '../../reports/synthetic-replies.js';
-import { loadFixture, REPLIES, toRow } from './fixture.js';
+import { openFixtureStore, REPLIES, toRow } from './fixture.js';
 import { csvObjects, jsonLines } from './read-back.js';
 
 const TOKEN = 'report-route-test-token-0123456789';
-let dir: Awaited<ReturnType<typeof tempDir>>;
 let store: ChdbStore;
+let dir: string;
+let close: () => Promise<void>;
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  dir = await tempDir();
-  store = await ChdbStore.open(dir.path);
-  await store.migrate();
-  await loadFixture(store);
+  ({ store, dir, close } = await openFixtureStore());
   app = await buildApp({
     config: loadConfig({ QUERY_TOKEN: TOKEN }),
     metrics: createMetrics({ defaultMetrics: false }),
     plugins: [
       async (instance) =>
-        instance.register(readApi, { store, token: TOKEN, scratchDir: dir.path, openExportStore: () => ChdbStore.open(dir.path) }),
+        instance.register(readApi, { store, token: TOKEN, scratchDir: dir, openExportStore: () => ChdbStore.open(dir) }),
     ],
   });
 });
 afterAll(async () => {
   await app.close();
-  await store.close();
-  await dir.remove();
+  await close();
 });
 
 const get = (url: string, token: string | null = TOKEN) =>
@@ -89,12 +85,12 @@ describe('exports', () => {
     const res = await get(`/api/reports/detail?${RANGE}&format=parquet`);
     expect(res.headers['content-type']).toBe('application/vnd.apache.parquet');
     expect(Number(res.headers['content-length'])).toBe(res.rawPayload.length);
-    const file = path.join(dir.path, 'from-http.parquet');
+    const file = path.join(dir, 'from-http.parquet');
     await writeFile(file, res.rawPayload);
     const out = await store.query("SELECT count() FROM file({p:String}, 'Parquet')", { format: 'TSV', params: { p: file } });
     const r = parseReportRequest({ from: '2026-03-05', to: '2026-03-09', tz: 'Asia/Jakarta', format: 'csv' });
     expect(Number(out.toString().trim())).toBe(inRange(REPLIES, { fromMs: r.fromMs, toMs: r.toMs, tz: r.tz }).length);
-    expect((await readdir(dir.path)).filter((f) => f.startsWith('.report-'))).toEqual([]);
+    expect((await readdir(dir)).filter((f) => f.startsWith('.report-'))).toEqual([]);
   });
 
   it('several detail exports at once each get every row', async () => {

@@ -5,22 +5,18 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlConsole } from '../../reports/sql-console.js';
-import { ChdbStore } from '../../store/chdb-store.js';
-import { tempDir } from '../helpers/temp-dir.js';
-import { loadFixture, REPLIES } from './fixture.js';
+import type { ChdbStore } from '../../store/chdb-store.js';
+import { openFixtureStore, REPLIES } from './fixture.js';
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
 let store: ChdbStore;
+let dir: string;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  dir = await tempDir();
-  store = await ChdbStore.open(dir.path);
-  await store.migrate();
-  await loadFixture(store);
+  ({ store, dir, close } = await openFixtureStore());
 });
 afterAll(async () => {
-  await store.close();
-  await dir.remove();
+  await close();
 });
 
 /** Runs a console session fed with `keys`; returns everything it printed. */
@@ -41,7 +37,7 @@ async function session(keys: string[], terminal: boolean, historyFile: string): 
 
 describe('SQL console', () => {
   it('runs queries ended by ";" (also over several lines), reports errors and goes on', async () => {
-    const history = path.join(dir.path, 'run', 'history-1');
+    const history = path.join(dir, 'run', 'history-1');
     const out = await session(
       [
         'SELECT 1 AS one;\n',
@@ -73,7 +69,7 @@ describe('SQL console', () => {
   });
 
   it('on a terminal, the up arrow recalls the last statement of an earlier session', async () => {
-    const history = path.join(dir.path, 'run', 'history-2');
+    const history = path.join(dir, 'run', 'history-2');
     await writeFile(history, 'SELECT 40 + 1 AS answer;\nSELECT 40 + 2 AS answer;\n');
     const out = await session(['\x1b[A', '\r', '\\q\r'], true, history);
     expect(out).toContain('42\n');
