@@ -4,13 +4,20 @@
 // (order and display names), which is also the contract the SQL tests check.
 import * as barchart from '@grafana/grafana-foundation-sdk/barchart';
 import * as common from '@grafana/grafana-foundation-sdk/common';
-import type { DataTransformerConfig } from '@grafana/grafana-foundation-sdk/dashboard';
+import { ThresholdsConfigBuilder, ThresholdsMode, type DataTransformerConfig } from '@grafana/grafana-foundation-sdk/dashboard';
 import * as heatmap from '@grafana/grafana-foundation-sdk/heatmap';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { ClickHouseQueryBuilder } from './clickhouse-query.js';
 import { datasource } from './datasource.js';
+
+/** Absolute thresholds: `base` below the first step, then each step's color from its value up. */
+export function thresholds(base: string, steps: readonly (readonly [number, string])[]): ThresholdsConfigBuilder {
+  return new ThresholdsConfigBuilder()
+    .mode(ThresholdsMode.Absolute)
+    .steps([{ value: null, color: base }, ...steps.map(([value, color]) => ({ value, color }))]);
+}
 
 export interface PanelSpec {
   title: string;

@@ -1,9 +1,8 @@
 // Pipeline health: is everything we accepted stored, what failed validation, and how much
 // traffic is unsigned.
 import * as common from '@grafana/grafana-foundation-sdk/common';
-import { ThresholdsConfigBuilder, ThresholdsMode } from '@grafana/grafana-foundation-sdk/dashboard';
 import { buildDashboard } from './dashboard-base.js';
-import { statPanel, tablePanel, timeSeriesPanel } from './panels.js';
+import { statPanel, tablePanel, thresholds, timeSeriesPanel } from './panels.js';
 import { DEAD_LETTERS, FILL_BUCKETS, inRange, REPLIES } from './sql.js';
 
 // Everything ingest answered 2xx to ends up in one of the two tables: a reply, or a dead letter
@@ -37,12 +36,7 @@ export const pipelineHealth = () =>
         unit: 'short',
         w: 6,
         h: 4,
-      }).thresholds(
-        new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps([
-          { value: null, color: 'green' },
-          { value: 1, color: 'red' },
-        ]),
-      ),
+      }).thresholds(thresholds('green', [[1, 'red']])),
       statPanel({
         title: 'Unsigned share',
         description: `Share of accepted events with signature_status = 'unsigned' (no secret configured for the agent). ${NOT_STORED_NOTE}`,

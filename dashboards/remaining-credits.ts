@@ -1,9 +1,8 @@
 // Remaining credits: each agent's Aksita balance as reported with every reply, how fast it
 // falls, and when it will run out.
 import * as common from '@grafana/grafana-foundation-sdk/common';
-import { ThresholdsConfigBuilder, ThresholdsMode } from '@grafana/grafana-foundation-sdk/dashboard';
 import { buildDashboard } from './dashboard-base.js';
-import { statPerRowPanel, tablePanel, timeSeriesPanel } from './panels.js';
+import { statPerRowPanel, tablePanel, thresholds, timeSeriesPanel } from './panels.js';
 import { latestCreditsAsOfEnd, latestCreditsPerAgent, ROLLUP_5M, rollupWhere } from './rollup-sql.js';
 import { inRange, REPLIES } from './sql.js';
 
@@ -105,13 +104,7 @@ export const remainingCredits = () =>
         h: 5,
       })
         .colorMode(common.BigValueColorMode.Background)
-        .thresholds(
-          new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps([
-            { value: null, color: 'red' },
-            { value: 100, color: 'orange' },
-            { value: 1000, color: 'green' },
-          ]),
-        ),
+        .thresholds(thresholds('red', [[100, 'orange'], [1000, 'green']])),
       statPerRowPanel({
         title: 'Days until credits run out',
         description:
@@ -124,13 +117,7 @@ export const remainingCredits = () =>
       })
         .decimals(1)
         .colorMode(common.BigValueColorMode.Background)
-        .thresholds(
-          new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps([
-            { value: null, color: 'red' },
-            { value: 3, color: 'orange' },
-            { value: 14, color: 'green' },
-          ]),
-        ),
+        .thresholds(thresholds('red', [[3, 'orange'], [14, 'green']])),
       timeSeriesPanel({
         title: 'Remaining credits over time',
         description: "Each agent's remaining_credits at its last reply in each interval.",
