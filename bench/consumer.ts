@@ -3,24 +3,14 @@
 // ceiling for the same rows (100k-row JSONEachRow batches straight into the table). Each run is
 // a fresh process with a fresh data directory; rounds interleave the three. No load generator
 // runs here, so the consumer has the whole machine (both cores, which it shares with the Kafka broker).
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { BenchContext } from './context.js';
 import type { ConsumerJob, ConsumerResult } from './consumer-worker.js';
-import { pinned, tsArgv } from './processes.js';
+import { pinned, runJsonWorker, tsArgv } from './processes.js';
 import { figure } from './stats.js';
 
 async function runConsumer(job: ConsumerJob): Promise<ConsumerResult> {
-  const [cmd, ...args] = pinned('all', tsArgv('consumer-worker.ts', JSON.stringify(job)));
-  const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-5_000)));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const last = out.trim().split('\n').at(-1);
-  if (code !== 0 || !last) throw new Error(`consumer-worker ${job.mode} failed (exit ${code}):\n${err}`);
-  const result = JSON.parse(last) as ConsumerResult;
+  const result = await runJsonWorker<ConsumerResult>(pinned('all', tsArgv('consumer-worker.ts', JSON.stringify(job))), `consumer-worker ${job.mode}`);
   if (result.stored !== job.rows) throw new Error(`consumer-worker ${job.mode}: ${result.stored} rows stored, expected ${job.rows}`);
   return result;
 }

@@ -37,6 +37,23 @@ export function pinned(core: number | 'all' | undefined, argv: string[]): string
   return ['taskset', '-c', core === 'all' ? `0-${os.cpus().length - 1}` : String(core), ...argv];
 }
 
+/**
+ * Runs a worker process (argv as from pinned()) to its end and returns the JSON of the last line
+ * it printed; a failure names `label` and ends with the worker's stderr.
+ */
+export async function runJsonWorker<T>(argv: string[], label: string): Promise<T> {
+  const [cmd, ...args] = argv;
+  const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-5_000)));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const last = out.trim().split('\n').at(-1);
+  if (code !== 0 || !last) throw new Error(`${label} failed (exit ${code}):\n${err}`);
+  return JSON.parse(last) as T;
+}
+
 /** Moves a running process (all its threads) to `core`. */
 export function pinProcess(pid: number, core: number): void {
   if (pinning) execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });

@@ -1,10 +1,9 @@
 // Section 4: dashboard panel and summary report query times over generated rows (1M, and 10M
 // unless --quick). The SQL is the dashboards' own (test/dashboards/panel-queries.ts lists every
 // panel's query and expands its macros as Grafana would); the report is reports/report-query.ts.
-import { spawn } from 'node:child_process';
 import type { BenchContext } from './context.js';
 import type { QueryJob, QueryTimings } from './query-worker.js';
-import { pinned, tsArgv } from './processes.js';
+import { pinned, runJsonWorker, tsArgv } from './processes.js';
 import { figure, type Figure } from './stats.js';
 
 /** Per-panel medians for the detail table printed under the summary. */
@@ -15,18 +14,8 @@ export interface PanelDetail {
 
 export async function queriesSection(ctx: BenchContext): Promise<PanelDetail[]> {
   const job: QueryJob = { sizes: ctx.quick ? [1_000_000] : [1_000_000, 10_000_000], runs: 5 };
-  const [cmd, ...args] = pinned('all', tsArgv('query-worker.ts', JSON.stringify(job)));
   ctx.log(`queries: generating ${job.sizes.join(', ')} rows and timing every panel`);
-  let out = '';
-  let err = '';
-  const code = await ctx.measure('queries', () => {
-    const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-5_000)));
-    return new Promise<number | null>((resolve) => child.once('exit', resolve));
-  });
-  if (code !== 0) throw new Error(`query-worker failed (exit ${code}):\n${err}`);
-  const timings = JSON.parse(out.trim().split('\n').at(-1)!) as QueryTimings[];
+  const timings = await ctx.measure('queries', () => runJsonWorker<QueryTimings[]>(pinned('all', tsArgv('query-worker.ts', JSON.stringify(job))), 'query-worker'));
 
   const S = '4. queries';
   for (const t of timings) {
