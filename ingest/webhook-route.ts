@@ -33,6 +33,14 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
   const { config, publisher, metrics } = opts;
   const limiter = new FailureLimiter(config.signatureFailuresPerMinute);
 
+  /** Publishes an authenticated payload that cannot be used as a dead letter, then refuses the request. */
+  async function reject(envelope: Envelope, code: ErrorCode, args: unknown[]): Promise<never> {
+    const error = new AppError(code, args);
+    await publisher.publish({ ...envelope, reject: { code, reason: error.message } });
+    metrics.published.inc({ kind: 'dead_letter' });
+    throw error;
+  }
+
   async function handle(req: FastifyRequest, agent: string): Promise<{ received: true }> {
     const secrets = config.agentSecrets.get(agent);
     if (!secrets && !config.unsignedMode) throw new AppError('unknown_agent', [agent]);
@@ -50,18 +58,12 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
     const envelope: Envelope = { body, key: '', agent, receivedAtMs, signature: secrets ? 'valid' : 'unsigned' };
 
     // From here on the request is authenticated: a payload we cannot use is kept, not dropped.
-    const reject = async (code: ErrorCode, args: unknown[]): Promise<never> => {
-      const error = new AppError(code, args);
-      await publisher.publish({ ...envelope, reject: { code, reason: error.message } });
-      metrics.published.inc({ kind: 'dead_letter' });
-      throw error;
-    };
     const parsed = parseBody(body);
-    if (!parsed.ok) return reject(parsed.code, parsed.args);
+    if (!parsed.ok) return reject(envelope, parsed.code, parsed.args);
     const result = payloadSchema.safeParse(parsed.value);
     if (!result.success) {
       if (typeof parsed.value.conversation_id === 'string') envelope.key = parsed.value.conversation_id;
-      return reject('invalid_payload', [describeIssues(result.error)]);
+      return reject(envelope, 'invalid_payload', [describeIssues(result.error)]);
     }
     envelope.key = result.data.conversation_id;
     const time = result.data.timestamp;
