@@ -3,7 +3,7 @@
 // BATCH_MAX_WAIT_MS (size or age), and is cut into inserts of at most BATCH_MAX_ROWS.
 // Offsets are committed by hand, only after the rows are stored; a failing store is retried
 // with backoff while the partition is paused, and nothing past unstored data is committed.
-// After a rebalance the new owner re-reads from the last commit; storeBatch's token and key
+// After a rebalance the new owner re-reads from the last commit; store-batch.ts's token and key
 // check make that replay harmless.
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';

@@ -103,8 +103,3 @@ export async function storePrepared(store: Store, prepared: PreparedBatch, metri
   }
   return { stored: rows.length, duplicates, deadLetters: newDeadLetters.length };
 }
-
-/** Both steps, one after the other. */
-export async function storeBatch(store: Store, batch: readonly QueuedEnvelope[], queueName: string, metrics?: Metrics): Promise<StoreBatchResult> {
-  return storePrepared(store, await prepareBatch(batch, queueName), metrics);
-}

@@ -2,7 +2,7 @@
 // with different batch boundaries, store failures injected at the store boundary, dead letters.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedConsumer } from '../../consumer/embedded-consumer.js';
-import { storeBatch } from '../../consumer/store-batch.js';
+import { prepareBatch, storePrepared } from '../../consumer/store-batch.js';
 import { EmbeddedLog } from '../../queue/embedded-log.js';
 import { embeddedQueueName } from '../../queue/log-identity.js';
 import type { Envelope } from '../../queue/envelope.js';
@@ -83,7 +83,7 @@ describe('embedded consumer', () => {
     const tag = `replay-${Date.now()}`;
     for (let i = 0; i < 300; i++) await log.append(envelope(samplePayload({ additional_context: tag })));
     // First life: store records 0..119 in one batch, then "crash" before commit.
-    await storeBatch(store, await log.read(120), await embeddedQueueName(logDir(log)));
+    await storePrepared(store, await prepareBatch(await log.read(120), await embeddedQueueName(logDir(log))));
     await log.close();
     // Second life: the log replays from 0 and forms batches of 70.
     const reopened = await openLog(`${dir.path}/log-${n}`);
