@@ -3,9 +3,9 @@
 // computes from the same rows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Panel } from '@grafana/grafana-foundation-sdk/dashboard';
-import { ChdbStore } from '../../store/chdb-store.js';
+import type { ChdbStore } from '../../store/chdb-store.js';
 import { AGENT_VARIABLE_SQL } from '../../dashboards/dashboard-base.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { openMigratedStore } from '../helpers/migrated-store.js';
 import { pipelineHealth, remainingCredits } from './expected-credits-health.js';
 import { latency, replyVolume, type PanelOracle } from './expected-volume-latency.js';
 import { buildDeadLetters, buildReplies, DAY, HOUR, toDeadLetterRow, toReplyRow, WEEK_START } from './fixture.js';
@@ -32,13 +32,11 @@ const deadLetters = buildDeadLetters();
 const data = { replies, deadLetters };
 const queries = panelQueries();
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
 let store: ChdbStore;
+let close: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  dir = await tempDir('aksita-dashboards-');
-  store = await ChdbStore.open(dir.path);
-  await store.migrate();
+  ({ store, close } = await openMigratedStore('aksita-dashboards-'));
   const rows = replies.map(toReplyRow);
   const batches = [rows.slice(0, 15), rows.slice(15, 30), rows.slice(30)];
   for (const [i, batch] of batches.entries()) await store.insertReplies(batch, `fixture:0:${i}`);
@@ -49,8 +47,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await store?.close();
-  await dir?.remove();
+  await close?.();
 });
 
 function organizedColumns(panel: Panel): string[] | undefined {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChdbStore } from '../../store/chdb-store.js';
 import { applyMigrations } from '../../store/migrate.js';
 import { migrations } from '../../store/migrations.js';
+import { openMigratedStore } from '../helpers/migrated-store.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { remainingCredits } from './expected-credits-health.js';
 import { replyVolume, type PanelOracle } from './expected-volume-latency.js';
@@ -47,19 +48,16 @@ const PANELS: Record<string, PanelOracle> = {
 };
 
 describe('a store migrated before any reply arrived', () => {
-  let dir: Awaited<ReturnType<typeof tempDir>>;
   let store: ChdbStore;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    dir = await tempDir('aksita-rollup-5m-');
-    store = await ChdbStore.open(dir.path);
-    await store.migrate();
+    ({ store, close } = await openMigratedStore('aksita-rollup-5m-'));
     await store.insertReplies(rows.slice(0, 60), 'rollup5m:0:a');
     await store.insertReplies(rows.slice(60), 'rollup5m:0:b');
   });
   afterAll(async () => {
-    await store?.close();
-    await dir?.remove();
+    await close?.();
   });
 
   it('the view keeps one row of state per agent and five minutes that equals the table', async () => {

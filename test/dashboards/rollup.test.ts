@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChdbStore } from '../../store/chdb-store.js';
 import { applyMigrations } from '../../store/migrate.js';
 import { migrations } from '../../store/migrations.js';
+import { openMigratedStore } from '../helpers/migrated-store.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { remainingCredits } from './expected-credits-health.js';
 import { buildDeadLetters, buildReplies, DAY, HOUR, toReplyRow, WEEK_START, type FixtureReply } from './fixture.js';
@@ -90,19 +91,16 @@ it('the ties are ordered by key, not by balance: the latest (m-903, 20) is the l
 });
 
 describe('a store migrated before any reply arrived', () => {
-  let dir: Awaited<ReturnType<typeof tempDir>>;
   let store: ChdbStore;
+  let close: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    dir = await tempDir('aksita-rollup-');
-    store = await ChdbStore.open(dir.path);
-    await store.migrate();
+    ({ store, close } = await openMigratedStore('aksita-rollup-'));
     await store.insertReplies(rows.slice(0, 60), 'rollup:0:a');
     await store.insertReplies(rows.slice(60), 'rollup:0:b');
   });
   afterAll(async () => {
-    await store?.close();
-    await dir?.remove();
+    await close?.();
   });
 
   it('has no daily rollup (migration 5 dropped what migration 3 created), and inserts went through', async () => {

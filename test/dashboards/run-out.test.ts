@@ -6,8 +6,8 @@
 // message_id) decides whether the balance rose, and replies stored out of order and twice.
 // Every range must give what the oracle gives from the whole range.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChdbStore } from '../../store/chdb-store.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import type { ChdbStore } from '../../store/chdb-store.js';
+import { openMigratedStore } from '../helpers/migrated-store.js';
 import { remainingCredits } from './expected-credits-health.js';
 import type { FixtureReply } from './fixture.js';
 import { HOUR, toReplyRow, WEEK_START } from './fixture.js';
@@ -79,13 +79,11 @@ function buildReplies(): FixtureReply[] {
 const replies = buildReplies();
 const data = { replies, deadLetters: [] };
 
-let dir: Awaited<ReturnType<typeof tempDir>>;
 let store: ChdbStore;
+let close: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  dir = await tempDir('aksita-run-out-');
-  store = await ChdbStore.open(dir.path);
-  await store.migrate();
+  ({ store, close } = await openMigratedStore('aksita-run-out-'));
   // Out of order: the planted replies first, the history after; then a retried batch, which
   // the table drops and the rollup sees again.
   const rows = replies.map(toReplyRow);
@@ -98,8 +96,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await store?.close();
-  await dir?.remove();
+  await close?.();
 });
 
 /** Equal rows; floats to a relative 1e-9 (the engine and JavaScript sum in different orders). */

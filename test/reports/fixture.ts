@@ -2,9 +2,8 @@
 // 2026-03-08), senders in several UTC offsets, replies on both sides of local midnights,
 // equal timestamps in one conversation, a credit top-up, and some replies stored twice with
 // different insert tokens (as a crash-and-replay without the consumer's key check would).
-import { ChdbStore } from '../../store/chdb-store.js';
 import type { ReplyRow, Store } from '../../store/store.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { openMigratedStore, type MigratedStore } from '../helpers/migrated-store.js';
 
 export interface FixtureReply {
   agent: string;
@@ -137,26 +136,9 @@ export async function loadFixture(store: Store): Promise<void> {
   await store.insertReplies(DUPLICATED.map((r, i) => toRow(r, 10_000 + i)), 'fixture:0:replayed');
 }
 
-export interface FixtureStore {
-  store: ChdbStore;
-  /** The store's data directory, also free for a test's own files. */
-  dir: string;
-  /** Closes the store and removes the directory. */
-  close(): Promise<void>;
-}
-
 /** A chDB store in a new directory, migrated, with the fixture loaded. */
-export async function openFixtureStore(): Promise<FixtureStore> {
-  const dir = await tempDir();
-  const store = await ChdbStore.open(dir.path);
-  await store.migrate();
-  await loadFixture(store);
-  return {
-    store,
-    dir: dir.path,
-    close: async () => {
-      await store.close();
-      await dir.remove();
-    },
-  };
+export async function openFixtureStore(): Promise<MigratedStore> {
+  const opened = await openMigratedStore();
+  await loadFixture(opened.store);
+  return opened;
 }
