@@ -8,6 +8,7 @@ import { applyMigrations } from './migrate.js';
 import { DEAD_LETTERS_TABLE, REPLIES_TABLE } from './migrations.js';
 import { checkReadOnly, engineErrorCode, engineMessage } from './read-only-query.js';
 import { insertPayload } from './insert-payload.js';
+import { LARGE_QUERY, stringArrayExpression, stringLiteral } from './sql-literal.js';
 import {
   replyKeysOf,
   type DeadLetterRow,
@@ -64,12 +65,12 @@ export class ChdbStore implements Store {
     // message_id IN (...) then uses the bloom-filter index, and pairs are matched exactly here.
     const times = keys.map((k) => k.event_time).filter((t): t is string => t !== undefined).sort();
     const window = times.length === keys.length ? { from: times[0]!, to: times.at(-1)! } : { from: '1970-01-01 00:00:00.000', to: '2299-12-31 23:59:59.999' };
-    const out = await this.keyCheckSession.queryBindAsync(
+    const out = await this.keyCheckSession.queryAsync(
       `SELECT agent, message_id FROM ${REPLIES_TABLE}
-       WHERE event_time BETWEEN {from:DateTime64(3, 'UTC')} - INTERVAL 1 DAY AND {to:DateTime64(3, 'UTC')} + INTERVAL 1 DAY
-         AND message_id IN {ids:Array(String)} AND agent IN {agents:Array(String)}
-       SETTINGS os_threads_nice_value_query = ${BACKGROUND_PRIORITY.os_threads_nice_value_query}`,
-      { ...window, ids: [...new Set(keys.map((k) => k.message_id))], agents: [...new Set(keys.map((k) => k.agent))] },
+       WHERE event_time BETWEEN toDateTime64(${stringLiteral(window.from)}, 3, 'UTC') - INTERVAL 1 DAY AND toDateTime64(${stringLiteral(window.to)}, 3, 'UTC') + INTERVAL 1 DAY
+         AND message_id IN ${stringArrayExpression([...new Set(keys.map((k) => k.message_id))])}
+         AND agent IN ${stringArrayExpression([...new Set(keys.map((k) => k.agent))])}
+       SETTINGS ${LARGE_QUERY}, os_threads_nice_value_query = ${BACKGROUND_PRIORITY.os_threads_nice_value_query}`,
       { format: 'JSONCompactEachRow' },
     );
     return replyKeysOf(out.text());
@@ -77,10 +78,11 @@ export class ChdbStore implements Store {
 
   async storedDeadLetterOffsets(queueName: string, partition: number, offsets: readonly number[]): Promise<Set<number>> {
     if (offsets.length === 0) return new Set();
-    const out = await this.session.queryBindAsync(
+    const out = await this.session.queryAsync(
       `SELECT toString(queue_offset) FROM ${DEAD_LETTERS_TABLE}
-       WHERE queue_name = {q:String} AND queue_partition = {p:UInt32} AND queue_offset IN {o:Array(UInt64)}`,
-      { q: queueName, p: partition, o: offsets },
+       WHERE queue_name = ${stringLiteral(queueName)} AND queue_partition = ${partition}
+         AND queue_offset IN (${offsets.map((o) => String(o)).join(',')})
+       SETTINGS ${LARGE_QUERY}`,
       { format: 'TSVRaw' },
     );
     return new Set(out.text().split('\n').filter(Boolean).map(Number));

@@ -115,6 +115,16 @@ export function storeContract(label: string, target: ContractTarget): void {
       expect(await store.storedReplyKeys([])).toEqual(new Set());
     });
 
+    it('storedReplyKeys matches keys exactly, whatever characters they hold', async () => {
+      const agent = `chars-${run}`;
+      const ids = ["quote'", 'back\\slash', "\\'", 'new\nline', 'nul\u0000', '["json",{"k":1}]', 'naïve 😀', 'tab\tcr\r'];
+      await store.insertReplies(ids.map((message_id) => row({ agent, message_id })), token('chars'));
+      // Each stored key is found, and near misses (one character off) are not.
+      const asked = [...ids, ...ids.map((id) => `${id}x`), "quote\\'", 'back\\\\slash'];
+      const found = await store.storedReplyKeys(asked.map((message_id) => ({ agent, message_id })));
+      expect([...found].sort()).toEqual(ids.map((message_id) => replyKey({ agent, message_id })).sort());
+    });
+
     it('storedReplyKeys takes a batch-sized list of keys', async () => {
       const keys = Array.from({ length: 20_000 }, (_, i) => ({ agent: `bulk-${run}`, message_id: `a-fairly-long-message-id-${i}` }));
       await store.insertReplies([row({ agent: `bulk-${run}`, message_id: keys[19_999]!.message_id })], token('bulk'));
