@@ -11,7 +11,7 @@ import type { Config } from '../core/config.js';
 import { AppError } from '../core/errors.js';
 import { createMetrics } from '../core/metrics.js';
 import { lockDataDir, queryToken, removeServerInfo, writeServerInfo, type RunRole } from '../core/run-files.js';
-import { EmbeddedConsumer } from '../consumer/embedded-consumer.js';
+import { BackgroundConsumer } from '../consumer/background-consumer.js';
 import { KafkaReplyConsumer } from '../consumer/kafka-consumer.js';
 import { buildApp } from '../ingest/app.js';
 import { EmbeddedLog } from '../queue/embedded-log.js';
@@ -82,15 +82,15 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
     const log = await EmbeddedLog.open({ dir: logDir });
     if (log.backlog > 0) logger.info({ backlog: log.backlog }, 'resuming events not yet stored');
     metrics.queueBacklog.set(log.backlog);
-    const consumer = new EmbeddedConsumer({
+    // The consumer runs on a thread of its own (see consumer/background-consumer.ts).
+    const consumer = await BackgroundConsumer.start({
       log,
-      store,
+      store: { dataDir: config.dataDir, clickhouse: config.clickhouse },
       queueName: await embeddedQueueName(logDir),
       ...batch,
       metrics,
       onError: (err) => logger.error({ err }, 'the consumer failed'),
     });
-    consumer.start();
     readiness.consumer = async () => consumer.healthy;
     publisher = embeddedPublisher(log);
     consumerStop = () => consumer.stop();

@@ -2,8 +2,8 @@
 // age (whichever comes first), store it, then advance the log. A batch that cannot be stored
 // is retried with backoff; meanwhile at most the next batch is read and converted, so a slow
 // store makes the log grow on disk rather than memory.
-import type { Metrics } from '../core/metrics.js';
-import type { EmbeddedLog } from '../queue/embedded-log.js';
+import type { ConsumerMetrics } from './consumer-metrics.js';
+import type { ConsumerLog } from '../queue/log-follower.js';
 import type { QueuedEnvelope } from '../queue/envelope.js';
 import type { Store } from '../store/store.js';
 import { retryUntilDone } from './retry.js';
@@ -14,13 +14,14 @@ import { prepareBatch, storedKeysOf, storePrepared, type PreparedBatch, type Sto
 const READ_BYTES = 1024 * 1024;
 
 export interface EmbeddedConsumerOptions {
-  log: EmbeddedLog;
+  /** The embedded log, or a follower of it on another thread. */
+  log: ConsumerLog;
   /** Names the queue in insert tokens and stored rows; see queue/log-identity.ts. */
   queueName: string;
   store: Store;
   maxRows: number;
   maxWaitMs: number;
-  metrics?: Metrics;
+  metrics?: ConsumerMetrics;
   onError?: (err: unknown) => void;
   /** Called after each batch is stored and committed. */
   onBatch?: (rows: number) => void;

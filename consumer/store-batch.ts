@@ -10,7 +10,7 @@
 // prepareBatch (JavaScript: parse, validate, build rows) and storePrepared (the engine: key
 // check and inserts; safe to retry, it changes nothing in the prepared batch).
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { Metrics } from '../core/metrics.js';
+import type { ConsumerMetrics } from './consumer-metrics.js';
 import type { QueuedEnvelope } from '../queue/envelope.js';
 import { replyKey, type DeadLetterRow, type ReplyRow, type Store } from '../store/store.js';
 import { toRow } from './to-row.js';
@@ -77,7 +77,7 @@ export function storedKeysOf(store: Store, prepared: PreparedBatch): Promise<Sto
  * the table already (see EmbeddedConsumer: checked while the previous batch was inserted);
  * otherwise the store is asked.
  */
-export async function storePrepared(store: Store, prepared: PreparedBatch, metrics?: Metrics, storedKeys?: Promise<StoredKeys>): Promise<StoreBatchResult> {
+export async function storePrepared(store: Store, prepared: PreparedBatch, metrics?: ConsumerMetrics, storedKeys?: Promise<StoredKeys>): Promise<StoreBatchResult> {
   const { replies, deadLetters, token, queueName, partition } = prepared;
   const stored = await (storedKeys ?? storedKeysOf(store, prepared));
   const rows: ReplyRow[] = [];

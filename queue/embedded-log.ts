@@ -11,9 +11,11 @@
 import { open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../core/errors.js';
-import { decodeEnvelope, encodeEnvelope, type Envelope, type QueuedEnvelope } from './envelope.js';
+import { DataWaiters } from './data-waiters.js';
+import { encodeEnvelope, type Envelope, type QueuedEnvelope } from './envelope.js';
 import { fsyncDir, mkdirDurable, writeFileAtomic } from './fs-durable.js';
-import { frameRecord, HEADER_BYTES, scanRecords } from './segment-format.js';
+import { frameRecord, scanRecords } from './segment-format.js';
+import { SegmentReader, type ReadPosition, type SegmentExtent } from './segment-reader.js';
 
 export interface EmbeddedLogOptions {
   dir: string;
@@ -26,18 +28,19 @@ export interface EmbeddedLogOptions {
   maxPendingBytes?: number;
 }
 
-interface Segment {
-  firstSeq: number;
-  file: string;
-  /** Bytes holding durable records. */
-  size: number;
+type Segment = SegmentExtent;
+
+/** What a reader on another thread needs to continue where this log's reader stands. */
+export interface LogHandOff {
+  start: ReadPosition;
+  committed: number;
+  extent: LogExtent;
 }
 
-interface Cursor {
-  seq: number;
-  segment: Segment;
-  /** Byte offset of record `seq` within `segment`. */
-  offset: number;
+/** The durable part of the log: its segments and one past its last durable record. */
+export interface LogExtent {
+  segments: SegmentExtent[];
+  end: number;
 }
 
 interface PendingAppend {
@@ -63,11 +66,11 @@ export class EmbeddedLog {
   private broken: Error | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
-  // The next record to hand to the consumer. It names its segment, not an index, because
-  // reclaiming old segments shifts the indices.
-  private cursor!: Cursor;
-  private reader: { segment: Segment; fh: FileHandle } | undefined;
-  private readonly waiters = new Set<() => void>();
+  // Reads the next record to hand to the consumer, unless reading was handed to another thread.
+  private reader!: SegmentReader;
+  private handedOff = false;
+  private readonly waiters = new DataWaiters();
+  private readonly durableListeners = new Set<(extent: LogExtent) => void>();
 
   private constructor(
     private readonly dir: string,
@@ -152,7 +155,11 @@ export class EmbeddedLog {
         const first = this.endSeq;
         this.endSeq += group.length;
         group.forEach((p, i) => p.resolve(first + i));
-        for (const wake of this.waiters) wake();
+        this.waiters.wakeAll();
+        if (this.durableListeners.size > 0) {
+          const extent = this.extent();
+          for (const listener of this.durableListeners) listener(extent);
+        }
       } catch (err) {
         // After a failed write or fdatasync the file's tail is unknown and retrying fsync is
         // not safe (the kernel may have dropped the dirty pages), so refuse further appends.
@@ -192,7 +199,7 @@ export class EmbeddedLog {
     const oldest = names[0] ? Number(names[0].slice(0, 16)) : 0;
     if (this.committedSeq < oldest) this.committedSeq = oldest;
     let expected: number | undefined;
-    let cursor: Cursor | undefined;
+    let cursor: ReadPosition | undefined;
     for (const [i, name] of names.entries()) {
       const file = path.join(this.dir, name);
       const firstSeq = Number(name.slice(0, 16));
@@ -214,7 +221,7 @@ export class EmbeddedLog {
       this.segments.push(segment);
       expected = firstSeq + scan.records.length;
       if (this.committedSeq >= firstSeq && this.committedSeq < expected) {
-        cursor = { seq: this.committedSeq, segment, offset: scan.records[this.committedSeq - firstSeq]!.start };
+        cursor = { seq: this.committedSeq, segment: firstSeq, offset: scan.records[this.committedSeq - firstSeq]!.start };
       }
     }
     this.endSeq = expected ?? this.committedSeq;
@@ -223,9 +230,9 @@ export class EmbeddedLog {
       // Nothing unconsumed: start a fresh segment at the consumer position and drop the rest.
       for (const s of this.segments.splice(0)) await unlink(s.file);
       await this.createSegment(this.endSeq);
-      this.cursor = { seq: this.endSeq, segment: this.segments[0]!, offset: 0 };
+      this.reader = new SegmentReader({ seq: this.endSeq, segment: this.endSeq, offset: 0 });
     } else {
-      this.cursor = cursor;
+      this.reader = new SegmentReader(cursor);
       this.writer = await open(this.segments.at(-1)!.file, 'r+');
       await this.reclaim();
     }
@@ -257,64 +264,33 @@ export class EmbeddedLog {
    */
   async read(maxRecords: number, maxBytes = 8 * MiB): Promise<QueuedEnvelope[]> {
     if (this.closed) throw new Error('embedded log: read after close');
-    const out: QueuedEnvelope[] = [];
-    let budget = maxBytes;
-    while (out.length < maxRecords && this.cursor.seq < this.endSeq) {
-      this.advanceCursor();
-      const { segment, offset } = this.cursor;
-      const fh = await this.readerFor(segment);
-      const header = await readAt(fh, HEADER_BYTES, offset, segment.file);
-      const firstBytes = HEADER_BYTES + header.readUInt32BE(0);
-      if (firstBytes > segment.size - offset) throw new Error(`embedded log: record at ${segment.file}:${offset} runs past the durable end of the segment`);
-      if (out.length > 0 && firstBytes > budget) break;
-      const buf = await readAt(fh, Math.max(firstBytes, Math.min(budget, segment.size - offset)), offset, segment.file);
-      const scan = scanRecords(buf, false, maxRecords - out.length);
-      if (scan.corrupt || scan.records.length === 0) throw new Error(`embedded log: unreadable record at ${segment.file}:${offset + scan.validEnd}`);
-      for (const r of scan.records) {
-        // Copy out of the read buffer so it can be freed; the envelope keeps only its record.
-        out.push({ envelope: decodeEnvelope(Buffer.from(r.payload)), partition: 0, offset: this.cursor.seq++ });
-      }
-      this.cursor.offset += scan.validEnd;
-      budget -= scan.validEnd;
-      if (budget <= 0) break;
-    }
-    return out;
-  }
-
-  /** Moves a cursor at the end of a finished segment to the start of the next one. */
-  private advanceCursor(): void {
-    let i = this.segments.indexOf(this.cursor.segment);
-    while (this.cursor.offset >= this.cursor.segment.size && i < this.segments.length - 1) {
-      i += 1;
-      this.cursor.segment = this.segments[i]!;
-      this.cursor.offset = 0;
-    }
-  }
-
-  private async readerFor(segment: Segment): Promise<FileHandle> {
-    if (this.reader?.segment !== segment) {
-      const old = this.reader;
-      this.reader = undefined;
-      await old?.fh.close();
-      this.reader = { segment, fh: await open(segment.file, 'r') };
-    }
-    return this.reader.fh;
+    if (this.handedOff) throw new Error('embedded log: reading was handed to another thread');
+    return this.reader.read(this.segments, this.endSeq, maxRecords, maxBytes);
   }
 
   /** Resolves when unread records exist, after `timeoutMs`, or when `signal` aborts. */
   waitForData(timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    if (this.cursor.seq < this.endSeq || this.closed || signal?.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(done);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, timeoutMs));
-      this.waiters.add(done);
-      signal?.addEventListener('abort', done);
-    });
+    return this.waiters.wait(this.reader.next < this.endSeq || this.closed, timeoutMs, signal);
+  }
+
+  /** The durable segments and end, as a reader on another thread needs them. */
+  extent(): LogExtent {
+    return { segments: this.segments.map((s) => ({ ...s })), end: this.endSeq };
+  }
+
+  /**
+   * Hands reading to a reader on another thread (queue/log-follower.ts): this log stops
+   * reading, tells `onDurable` the new extent after every durable write, and from then on
+   * reclaims segments by the committed position alone. The follower commits through commit().
+   */
+  async handOffReading(onDurable: (extent: LogExtent) => void): Promise<LogHandOff> {
+    if (this.handedOff) throw new Error('embedded log: reading was already handed off');
+    this.reader.locate(this.segments);
+    const start = this.reader.at;
+    this.handedOff = true;
+    await this.reader.release();
+    this.durableListeners.add(onDurable);
+    return { start, committed: this.committedSeq, extent: this.extent() };
   }
 
   /** Records that everything before `nextSeq` is stored, and deletes segments no longer needed. */
@@ -335,16 +311,13 @@ export class EmbeddedLog {
   }
 
   private async reclaim(): Promise<void> {
-    this.advanceCursor();
+    // The reader never stands below the committed position, so a segment wholly below it is
+    // finished. (Reading here, the reader is first moved past segments it read to their end.)
+    const readerAt = this.handedOff ? undefined : this.reader.locate(this.segments);
     let removed = 0;
-    // The oldest segment goes once all of it is committed and the reader has moved past it.
-    while (this.segments.length > 1 && this.segments[1]!.firstSeq <= this.committedSeq && this.segments[0] !== this.cursor.segment) {
+    while (this.segments.length > 1 && this.segments[1]!.firstSeq <= this.committedSeq && this.segments[0]!.firstSeq !== readerAt) {
       const gone = this.segments.shift()!;
-      if (this.reader?.segment === gone) {
-        const { fh } = this.reader;
-        this.reader = undefined;
-        await fh.close();
-      }
+      await this.reader.release(gone.firstSeq);
       await unlink(gone.file);
       removed += 1;
     }
@@ -355,7 +328,8 @@ export class EmbeddedLog {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.closed = true;
-      for (const wake of this.waiters) wake();
+      this.durableListeners.clear();
+      this.waiters.wakeAll();
       while (this.flushing) await this.flushing;
       await this.committing;
       await this.releaseFiles();
@@ -364,18 +338,9 @@ export class EmbeddedLog {
   }
 
   private async releaseFiles(): Promise<void> {
-    const { reader, writer } = this;
-    this.reader = undefined;
+    const { writer } = this;
     this.writer = undefined;
-    await reader?.fh.close();
+    await this.reader?.release();
     await writer?.close();
   }
-}
-
-/** Reads exactly `length` bytes at `position`; durable bytes that are missing mean damage. */
-async function readAt(fh: FileHandle, length: number, position: number, file: string): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(length);
-  const { bytesRead } = await fh.read(buf, 0, length, position);
-  if (bytesRead !== length) throw new Error(`embedded log: ${file} ends at byte ${position + bytesRead}, before its durable end ${position + length}`);
-  return buf;
 }

@@ -1,0 +1,49 @@
+// The metrics a consumer records, and how a consumer on another thread records them: each call
+// becomes a message that the main thread replays on the process's one registry (prom-client
+// registries live in one thread, and /metrics is served by the main one).
+import type { Metrics } from '../core/metrics.js';
+
+/** The part of Metrics the consumers use; prom-client's objects satisfy it. */
+export interface ConsumerMetrics {
+  queueBacklog: { set(value: number): void };
+  storeFailures: { inc(): void };
+  batchRows: { observe(value: number): void };
+  insertSeconds: { startTimer(labels: { table: string }): () => void };
+  storedRows: { inc(labels: { table: string }, value: number): void };
+  duplicatesSkipped: { inc(value: number): void };
+  deadLetters: { inc(labels: { reason: string }): void };
+}
+
+/** One recorded call, as posted between threads. */
+export type MetricCall =
+  | { metric: 'queueBacklog'; method: 'set'; args: [number] }
+  | { metric: 'storeFailures'; method: 'inc'; args: [] }
+  | { metric: 'batchRows'; method: 'observe'; args: [number] }
+  | { metric: 'insertSeconds'; method: 'observe'; args: [{ table: string }, number] }
+  | { metric: 'storedRows'; method: 'inc'; args: [{ table: string }, number] }
+  | { metric: 'duplicatesSkipped'; method: 'inc'; args: [number] }
+  | { metric: 'deadLetters'; method: 'inc'; args: [{ reason: string }] };
+
+/** Consumer metrics that hand every call to `send` instead of a registry. */
+export function relayedMetrics(send: (call: MetricCall) => void): ConsumerMetrics {
+  return {
+    queueBacklog: { set: (value) => send({ metric: 'queueBacklog', method: 'set', args: [value] }) },
+    storeFailures: { inc: () => send({ metric: 'storeFailures', method: 'inc', args: [] }) },
+    batchRows: { observe: (value) => send({ metric: 'batchRows', method: 'observe', args: [value] }) },
+    insertSeconds: {
+      startTimer: (labels) => {
+        const started = performance.now();
+        return () => send({ metric: 'insertSeconds', method: 'observe', args: [labels, (performance.now() - started) / 1000] });
+      },
+    },
+    storedRows: { inc: (labels, value) => send({ metric: 'storedRows', method: 'inc', args: [labels, value] }) },
+    duplicatesSkipped: { inc: (value) => send({ metric: 'duplicatesSkipped', method: 'inc', args: [value] }) },
+    deadLetters: { inc: (labels) => send({ metric: 'deadLetters', method: 'inc', args: [labels] }) },
+  };
+}
+
+/** Replays a relayed call on the real metrics. */
+export function replayMetricCall(metrics: Metrics, call: MetricCall): void {
+  const target = metrics[call.metric] as unknown as Record<string, (...args: unknown[]) => void>;
+  target[call.method]!(...call.args);
+}
