@@ -3,88 +3,85 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import { buildDashboard } from './dashboard-base.js';
 import { statPerRowPanel, tablePanel, thresholds, timeSeriesPanel } from './panels.js';
-import { latestCreditsAsOfEnd, latestCreditsPerAgent, ROLLUP_5M, rollupWhere } from './rollup-sql.js';
+import { LATEST_TUPLE, latestCreditsAsOfEnd, latestCreditsPerAgent, remainderWhere, ROLLUP_5M, ROLLUP_SECONDS, rollupWhere } from './rollup-sql.js';
 import { inRange, REPLIES } from './sql.js';
 
 /**
  * Each reply with the balance reported by the agent's previous reply in the range (itself for
- * the first), for replies in the range that also meet `where`. A window over every reply: the
- * cost that the run-out below avoids where it can.
+ * the first). A window over every reply in the range.
  */
-const withPrevious = (where = '1') => `SELECT agent, event_time, received_at, message_id, remaining_credits,
+const withPrevious = () => `SELECT agent, event_time, received_at, message_id, remaining_credits,
     lagInFrame(remaining_credits, 1, remaining_credits) OVER (
       PARTITION BY agent ORDER BY event_time, received_at, message_id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS previous
   FROM ${REPLIES}
-  WHERE ${inRange()} AND ${where}`;
+  WHERE ${inRange()}`;
 
 const END_MS = 'toUnixTimestamp64Milli($__toTime_ms)';
 
 /**
- * A per-agent value from a query with columns agent and `column`, as one map computed once per
- * query: `${byAgent(sql)}[toString(agent)]`. An agent the query does not list reads the type's
- * zero: for a time, 1970, i.e. no limit. (assumeNotNull: groupArray would skip a NULL and pair
- * the agents with the wrong values; a NULL read as zero is again no limit.)
+ * One point per agent and five minutes of the range that hold replies (five minutes aligned to
+ * the epoch, as the rollup's buckets; at the range's ends only the part inside the range): the
+ * balance at the five minutes' last reply (`y`, at time `t`), at its first (`first_y`), and the
+ * highest in them. Whole five minutes come from the rollup, read FINAL (one row per agent and
+ * five minutes without aggregating), the ends from the table.
  */
-const byAgent = (sql: string, column = 't') =>
-  `(SELECT mapFromArrays(groupArray(toString(agent)), groupArray(assumeNotNull(${column}))) FROM (${sql}))`;
+const FIVE_MINUTE_POINTS = `SELECT agent, bucket, latest.1 AS t, latest.4 AS y, first.4 AS first_y, highest
+  FROM ${ROLLUP_5M} FINAL
+  WHERE ${rollupWhere()}
+  UNION ALL
+  SELECT agent, toStartOfInterval(toDateTime(event_time), INTERVAL ${ROLLUP_SECONDS} second) AS bucket,
+    max(${LATEST_TUPLE}).1, max(${LATEST_TUPLE}).4, min(${LATEST_TUPLE}).4, max(remaining_credits)
+  FROM ${REPLIES}
+  WHERE ${remainderWhere()}
+  GROUP BY agent, bucket`;
 
 /**
- * Per agent, a time at or before its last top-up in the range, from the five-minute rollup:
- * the start of the latest whole five minutes that certainly hold a top-up (its highest balance
- * exceeds its first, so the balance rose inside it), or of the five minutes before one whose
- * first balance exceeds the previous five minutes' last (the rise is between the two). A rise
- * hidden inside later five minutes (the balance dips and recovers below its first) is after
- * this time anyway, and the window below finds it. No such five minutes: not listed (no limit).
+ * The points at or after each agent's last top-up in the range: the latest five minutes where
+ * the balance certainly rose, because their highest balance exceeds their first, or their
+ * first exceeds the previous five minutes' last (those two replies are consecutive). Their
+ * last reply is at or after the rise, so their point is the fit's first. A rise hidden inside
+ * five minutes (the balance dips and recovers without passing the five minutes' first) is not
+ * seen, and does not start a new trend: such a top-up is smaller than the credits used in the
+ * same five minutes. No rise: every point of the range.
  */
-const TOP_UP_NOT_BEFORE = `SELECT agent, max(candidate) AS t
+const FIT_POINTS = `SELECT agent, t, y
 FROM (
-  SELECT agent, multiIf(highest > first, bucket, first > lagInFrame(toNullable(last)) OVER w, lagInFrame(toNullable(bucket)) OVER w, NULL) AS candidate
+  SELECT agent, bucket, t, y, max(if(rose, bucket, NULL)) OVER (PARTITION BY agent) AS top_up
   FROM (
-    -- FINAL: one row per agent and five minutes, as GROUP BY would give, without aggregating.
-    SELECT agent, bucket, first.4 AS first, latest.4 AS last, highest
-    FROM ${ROLLUP_5M} FINAL
-    WHERE ${rollupWhere()}
+    SELECT agent, bucket, t, y,
+      highest > first_y OR first_y > lagInFrame(y, 1, first_y) OVER (PARTITION BY agent ORDER BY bucket ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS rose
+    FROM (${FIVE_MINUTE_POINTS})
   )
-  WINDOW w AS (PARTITION BY agent ORDER BY bucket ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
 )
-WHERE candidate IS NOT NULL
-GROUP BY agent`;
-
-/** Per agent, its last top-up in the range (the later reply of the last rise; 1970 for none). */
-const LAST_TOP_UP = `SELECT agent, max(if(remaining_credits > previous, event_time, toDateTime64(0, 3, 'UTC'))) AS t
-FROM (${withPrevious(`event_time >= ${byAgent(TOP_UP_NOT_BEFORE)}[toString(agent)]`)})
-GROUP BY agent`;
+WHERE top_up IS NULL OR bucket >= top_up`;
 
 /**
- * The run-out projection. Fit: ordinary least squares of remaining_credits against time, over
- * the agent's replies in the selected range at or after its last top-up in the range (a rise
- * in the balance), because a top-up starts a new trend. Slope = covarPop / varPop: those are
- * computed with centred (Welford) updates, so a flat balance gives a slope of exactly 0, where
- * simpleLinearRegression's raw sums leave a tiny negative slope and a run-out a billion days
- * away. No slope unless the points have two distinct times (varPop of equal values can come
- * out a hair above 0, which made a slope of noise). x is days relative to the range end, so
- * the intercept is the fitted balance at the end of the range. Run-out = range end + (−intercept ÷ slope) days when the slope is negative;
- * none beyond 10 years. (The ifNull: toInt64 also runs on the value under a NULL, which may be NaN.)
- * The last top-up needs consecutive replies (a window), but only from TOP_UP_NOT_BEFORE on;
- * the fit itself is a plain aggregation over the replies from the last top-up on, and the
- * latest balance comes from the rollup (an argMax over every reply's key costs more than the fit).
+ * The run-out projection. Fit: ordinary least squares of the balance against time over one
+ * point per five minutes (the balance at their last reply) from the agent's last top-up in the
+ * selected range on, because a top-up starts a new trend. One point per five minutes rather
+ * than per reply: every busy or quiet five minutes weighs the same, and the points come from
+ * the five-minute rollup, so the cost does not grow with the replies in the range. Slope =
+ * covarPop / varPop: those are computed with centred (Welford) updates, so a flat balance
+ * gives a slope of exactly 0, where simpleLinearRegression's raw sums leave a tiny negative
+ * slope and a run-out a billion days away. No slope unless the points have two distinct
+ * times. x is days relative to the range end, so the intercept is the fitted balance at the
+ * end of the range. Run-out = range end + (−intercept ÷ slope) days when the slope is
+ * negative; none beyond 10 years. (The ifNull: toInt64 also runs on the value under a NULL,
+ * which may be NaN.) `latest` is the balance at the last point: the agent's latest in the range.
  */
-const runOut = (extraColumns = '') => `SELECT agent,${extraColumns}
+const runOut = () => `SELECT agent,
+  argMax(y, x) AS latest,
   count() AS fit_points,
-  if(max(x) > min(x), covarPop(x, remaining_credits) / varPop(x), NULL) AS slope,
-  avg(remaining_credits) - slope * avg(x) AS at_end,
+  if(max(x) > min(x), covarPop(x, y) / varPop(x), NULL) AS slope,
+  avg(y) - slope * avg(x) AS at_end,
   -slope AS burn_per_day,
   if(slope < 0 AND abs(at_end / slope) <= 3650, -at_end / slope, NULL) AS days_left,
   if(days_left IS NULL, NULL, toDateTime(intDiv(${END_MS}, 1000) + toInt64(round(ifNull(days_left, 0) * 86400)), 'UTC')) AS run_out
 FROM (
-  SELECT agent, remaining_credits, (toUnixTimestamp64Milli(event_time) - ${END_MS}) / 86400000 AS x
-  FROM ${REPLIES}
-  WHERE ${inRange()} AND event_time >= ${byAgent(LAST_TOP_UP)}[toString(agent)]
+  SELECT agent, y, (toUnixTimestamp64Milli(t) - ${END_MS}) / 86400000 AS x
+  FROM (${FIT_POINTS})
 )
 GROUP BY agent`;
-
-/** The latest balance in the range, for the run-out table (the stat does not need it). */
-const LATEST_IN_RANGE = ` ${byAgent(latestCreditsPerAgent(), 'remaining_credits')}[toString(agent)] AS latest,`;
 
 export const remainingCredits = () =>
   buildDashboard({
@@ -108,7 +105,7 @@ export const remainingCredits = () =>
       statPerRowPanel({
         title: 'Days until credits run out',
         description:
-          'Projected days from the end of the range until the balance reaches 0, from a least-squares line through the balance since the last top-up in the range (see Projected run-out). Empty when the balance is not falling.',
+          'Projected days from the end of the range until the balance reaches 0, from a least-squares line through the balance at the end of every five minutes since the last top-up in the range (see Projected run-out). Empty when the balance is not falling.',
         sql: `SELECT agent, days_left FROM (${runOut()}) ORDER BY agent`,
         unit: 'd',
         columns: { agent: 'Agent', days_left: 'Days left' },
@@ -145,8 +142,8 @@ ORDER BY time, agent`,
       tablePanel({
         title: 'Projected run-out',
         description:
-          'Fit: ordinary least squares of remaining_credits against time, over the replies in the selected range at or after the agent’s last top-up in it. Burn/day is minus the slope; the run-out date is where the fitted line reaches 0 (empty if the balance is flat or rising, or more than 10 years away).',
-        sql: `SELECT agent, latest AS remaining_credits, burn_per_day, run_out, days_left, fit_points FROM (${runOut(LATEST_IN_RANGE)}) ORDER BY agent`,
+          'Fit: ordinary least squares of remaining_credits against time, one point per five minutes with replies (the balance at their last reply), from the five minutes of the agent’s last top-up in the selected range (where its balance rose above the five minutes’ first, or their first above the previous last). Burn/day is minus the slope; the run-out date is where the fitted line reaches 0 (empty if the balance is flat or rising, or more than 10 years away).',
+        sql: `SELECT agent, latest AS remaining_credits, burn_per_day, run_out, days_left, fit_points FROM (${runOut()}) ORDER BY agent`,
         unit: 'short',
         columns: {
           agent: 'Agent',
@@ -154,7 +151,7 @@ ORDER BY time, agent`,
           burn_per_day: 'Burn / day',
           run_out: 'Projected run-out',
           days_left: { title: 'Days left', unit: 'd' },
-          fit_points: 'Replies in fit',
+          fit_points: 'Five minutes in fit',
         },
         w: 14,
       }),

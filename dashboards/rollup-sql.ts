@@ -23,7 +23,7 @@ const END_WHOLE = `toStartOfInterval(toDateTime($__toTime_ms + toIntervalMillise
  * The rollup's order of replies, for the table's rows: the latest reply is the greatest, the
  * first the least; received_at and message_id break ties within a millisecond.
  */
-const LATEST_TUPLE = '(event_time, received_at, message_id, remaining_credits)';
+export const LATEST_TUPLE = '(event_time, received_at, message_id, remaining_credits)';
 
 /**
  * A panel grouped by $__timeInterval can use the rollup only when the interval is a whole

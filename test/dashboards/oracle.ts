@@ -100,14 +100,28 @@ export function gaps(rows: readonly FixtureReply[]): { atMs: number; gapMs: numb
   return out;
 }
 
-/** The run-out fit for one agent's replies in range, or null without any. */
+const FIVE_MINUTES = 300_000;
+
+/**
+ * The run-out fit for one agent's replies in range, or null without any. One point per five
+ * minutes (aligned to the epoch) with replies: the balance at their last reply. The fit starts
+ * at the five minutes of the last top-up: the latest five minutes whose highest balance exceeds
+ * their first reply's, or whose first exceeds the previous five minutes' last.
+ */
 export function runOut(rows: readonly FixtureReply[], s: Scenario) {
   if (rows.length === 0) return null;
   const sorted = [...rows].sort(byLatest);
-  let lastTopUp = -Infinity;
-  for (let i = 1; i < sorted.length; i++) if (sorted[i]!.remaining > sorted[i - 1]!.remaining) lastTopUp = sorted[i]!.eventMs;
-  const fit = sorted.filter((r) => r.eventMs >= lastTopUp);
-  // A line needs two distinct times; replies all in one millisecond have none.
+  const fiveMinutes = [...groupBy(sorted, (r) => Math.floor(r.eventMs / FIVE_MINUTES)).values()].map((list) => ({
+    first: list[0]!.remaining,
+    last: list.at(-1)!,
+    highest: Math.max(...list.map((r) => r.remaining)),
+  }));
+  let start = 0;
+  fiveMinutes.forEach((m, i) => {
+    if (m.highest > m.first || (i > 0 && m.first > fiveMinutes[i - 1]!.last.remaining)) start = i;
+  });
+  const fit = fiveMinutes.slice(start).map((m) => m.last);
+  // A line needs two distinct times.
   const distinctTimes = new Set(fit.map((r) => r.eventMs)).size;
   const { k, b } = distinctTimes >= 2 ? leastSquares(fit.map((r) => [(r.eventMs - s.toMs) / DAY, r.remaining])) : { k: NaN, b: NaN };
   const daysLeft = Number.isFinite(k) && k < 0 && Math.abs(b / k) <= 3650 ? -b / k : null;

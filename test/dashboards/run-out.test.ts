@@ -1,10 +1,11 @@
-// "Projected run-out" runs its window only from where the five-minute rollup shows the last
-// top-up can be (dashboards/remaining-credits.ts). These balances are built to catch a wrong
+// "Projected run-out" and "Days until credits run out" fit one point per five minutes from the
+// five minutes of the last top-up that the five-minute summaries show (dashboards/remaining-credits.ts),
+// read from the rollup and the table's ends. These balances are built to catch a wrong point or
 // starting point: rises hidden inside five minutes (the balance dips and recovers below its
-// first value, so the rollup cannot see them), rises inside five minutes it can see, rises
-// between five minutes, replies in the same millisecond whose order (received_at, then
-// message_id) decides whether the balance rose, and replies stored out of order and twice.
-// Every range must give what the oracle gives from the whole range.
+// first value: not a top-up by that definition), rises inside five minutes that exceed their
+// first, rises between five minutes, replies in the same millisecond whose order (received_at,
+// then message_id) decides which is last, and replies stored out of order and twice.
+// Every range must give what the oracle gives from the replies alone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChdbStore } from '../../store/chdb-store.js';
 import { openMigratedStore } from '../helpers/migrated-store.js';
@@ -121,16 +122,20 @@ const scenarios: Scenario[] = ends.flatMap((fromMs) =>
   ),
 );
 
-describe('run-out over balances that rise where the rollup cannot see it', () => {
-  // The fit starts at the last top-up: hidden 95, 80, 70; seen 700, 650, 600; ties the three
-  // replies of the top-up's millisecond and the one after.
-  it('the planted last top-ups decide the fit: hidden at 95 (inside five minutes), seen at 700, ties at 60', () => {
+describe('run-out over balances that rise where the rollup can and cannot see it', () => {
+  // One point per five minutes (the balance at their last reply), from the five minutes of the
+  // last top-up the five-minute summaries show: hidden from 15:00 (9 000, 8 900, 80, 70: the
+  // rise 90 → 95 inside 15:10-15:15 stays below that five minutes' first, 100, so it does not
+  // start a new trend); seen from 15:05 (first 700 above the previous five minutes' last, 290:
+  // 650, 600); ties from 15:05 (highest 60 above the first, 50; the last reply of the tied
+  // millisecond by received_at, 60, then 30).
+  it('the planted last top-ups decide the fit: hidden at 9 000 (the rise inside five minutes is not one), seen at 700, ties at 60', () => {
     const s = scenarios.find((x) => x.fromMs === ends[0] && x.toMs === tos.at(-1) && x.agents === 'All')!;
-    const fitPoints = remainingCredits['Projected run-out']!(s, data).rows.map((r) => [r[0], r[5]]);
+    const fitPoints = remainingCredits['Projected run-out']!(s, data).rows.map((r) => [r[0], r[1], r[5]]);
     expect(fitPoints).toEqual([
-      ['hidden', 3],
-      ['seen', 3],
-      ['ties', 4],
+      ['hidden', 70, 4],
+      ['seen', 600, 2],
+      ['ties', 30, 2],
     ]);
   });
 
