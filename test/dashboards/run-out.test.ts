@@ -86,7 +86,7 @@ let close: (() => Promise<void>) | undefined;
 beforeAll(async () => {
   ({ store, close } = await openMigratedStore('aksita-run-out-'));
   // Out of order: the planted replies first, the history after; then a retried batch, which
-  // the table drops and the rollup sees again.
+  // the table drops and the rollup sees again, and duplicates under a new token.
   const rows = replies.map(toReplyRow);
   const isPlanted = (id: string) => Number(id.slice(-4)) >= 500;
   const planted = rows.filter((r) => isPlanted(r.message_id));
@@ -94,6 +94,13 @@ beforeAll(async () => {
   await store.insertReplies(planted, 'run-out:0:0');
   for (let i = 0; i < history.length; i += 97) await store.insertReplies(history.slice(i, i + 97), `run-out:0:${i + 1}`);
   await store.insertReplies(history.slice(0, 97), 'run-out:0:1');
+  // Stored twice with a new token, not yet collapsed by a merge (merges stopped, so this holds
+  // however fast the engine merges): the table holds these twice, and the rollup holds several
+  // rows for their five minutes, which the panels read FINAL.
+  await store.query('SYSTEM STOP MERGES aksita.replies_5m', { format: 'TSV' });
+  await store.query('SYSTEM STOP MERGES aksita.human_agent_replies', { format: 'TSV' });
+  await store.insertReplies([...history.slice(100, 130), ...planted.slice(0, 3)], 'run-out:0:again');
+  expect(Number((await runTable(store, 'SELECT count() FROM aksita.human_agent_replies')).rows[0]![0])).toBe(rows.length + 33);
 });
 
 afterAll(async () => {
