@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Session } from 'chdb';
 import pino from 'pino';
 import { loadConfig, type KafkaConfig } from '../core/config.js';
-import { EmbeddedConsumer } from '../consumer/embedded-consumer.js';
+import { BackgroundConsumer } from '../consumer/background-consumer.js';
 import { KafkaReplyConsumer } from '../consumer/kafka-consumer.js';
 import { toRow } from '../consumer/to-row.js';
 import { EmbeddedLog } from '../queue/embedded-log.js';
@@ -61,17 +61,17 @@ async function embedded(): Promise<ConsumerResult> {
   let stored = 0;
   let drained!: () => void;
   const done = new Promise<void>((r) => (drained = r));
-  const consumer = new EmbeddedConsumer({
+  // As `npm start` runs it: on its own thread (consumer/background-consumer.ts).
+  const t = performance.now();
+  const consumer = await BackgroundConsumer.start({
     log,
-    store,
+    store: { dataDir: job.dataDir, clickhouse: undefined },
     queueName: await embeddedQueueName(logDir),
     maxRows: defaults.batchMaxRows,
     maxWaitMs: defaults.batchMaxWaitMs,
     onError: (err) => console.error(err),
     onBatch: (n) => (stored += n) >= job.rows && drained(),
   });
-  const t = performance.now();
-  consumer.start();
   await done;
   const seconds = (performance.now() - t) / 1000;
   await consumer.stop();
