@@ -21,8 +21,9 @@ export function toKafkaMessage(env: Envelope): Message {
     headers[HEADERS.rejectCode] = env.reject.code;
     headers[HEADERS.rejectReason] = env.reject.reason;
   }
-  // An empty key would send every unparseable body to one partition; null spreads them.
-  return { key: env.key === '' ? null : env.key, value: env.body, headers, timestamp: String(env.receivedAtMs) };
+  // An empty key would send every unparseable body to one partition; null spreads them. The key
+  // as bytes: the partitioner hashes bytes and the encoder writes them, so it is encoded once.
+  return { key: env.key === '' ? null : Buffer.from(env.key), value: env.body, headers, timestamp: String(env.receivedAtMs) };
 }
 
 const header = (headers: IHeaders | undefined, name: string): string | undefined => {

@@ -1,18 +1,22 @@
 // Publishes envelopes to Kafka with acks from all in-sync replicas, coalescing concurrent
 // requests into one send (one send in flight at a time, which also keeps per-conversation
-// order). If Kafka cannot acknowledge within the budget, the events go to a local durable
-// log instead and the request still gets its 2xx; a forwarder drains that log to Kafka, in
-// order, once Kafka is back (DESIGN.md promise 2). While anything waits in the local log,
-// new events queue behind it so they cannot overtake older ones.
+// order). Direct sends take the fast path of kafka-direct-producer.ts. If Kafka cannot
+// acknowledge within the budget, or answers anything but success, the events go to a local
+// durable log instead and the request still gets its 2xx; a forwarder drains that log to Kafka
+// with kafkajs's producer (which retries and follows moved leaders), in order, once Kafka is
+// back (DESIGN.md promise 2). While anything waits in the local log, new events queue behind
+// it so they cannot overtake older ones.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaConfig } from '../core/config.js';
 import type { Metrics } from '../core/metrics.js';
 import type { EmbeddedLog } from './embedded-log.js';
 import type { Envelope } from './envelope.js';
 import { ensureTopic } from './kafka-client.js';
+import { KafkaDirectProducer } from './kafka-direct-producer.js';
 import { toKafkaMessage } from './kafka-message.js';
+import { javaCompatiblePartitioner } from './kafka-partitioner.js';
 import type { Publisher } from './publisher.js';
 
 interface Pending {
@@ -34,6 +38,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 
 export class KafkaPublisher implements Publisher {
   private readonly producer: Producer;
+  private readonly direct: KafkaDirectProducer;
   private mode: 'direct' | 'fallback' = 'fallback';
   private pending: Pending[] = [];
   private sending: Promise<void> | undefined;
@@ -49,7 +54,8 @@ export class KafkaPublisher implements Publisher {
     private readonly logger: Logger,
     private readonly metrics?: Metrics,
   ) {
-    this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: javaCompatiblePartitioner });
+    this.direct = new KafkaDirectProducer(kafka, config);
   }
 
   /** Connects (within the publish budget) and starts in direct mode, or in fallback mode if Kafka is not there. */
@@ -70,6 +76,7 @@ export class KafkaPublisher implements Publisher {
     if (this.connected) return;
     await this.producer.connect();
     await prepareTopic(this.kafka, this.config);
+    await this.direct.refresh();
     this.connected = true;
   }
 
@@ -97,13 +104,14 @@ export class KafkaPublisher implements Publisher {
         await this.settle(group, this.toFallback(group.map((p) => p.envelope)));
         continue;
       }
-      const send = this.producer.send({ topic: this.config.topic, acks: -1, messages: group.map((p) => toKafkaMessage(p.envelope)) });
+      const send = this.direct.send(group.map((p) => p.envelope));
       try {
         await withTimeout(send, this.config.publishTimeoutMs, 'Kafka acknowledgement');
         group.forEach((p) => p.resolve());
       } catch (err) {
         send.catch(() => undefined); // abandoned; it may still land, and storage deduplicates
-        this.logger.warn({ err: (err as Error).message, events: group.length }, 'Kafka did not acknowledge in time: using the local fallback log');
+        this.direct.close(); // connections and metadata start afresh once Kafka takes events directly again
+        this.logger.warn({ err: (err as Error).message, events: group.length }, 'Kafka did not acknowledge (timed out or refused): using the local fallback log');
         this.setMode('fallback');
         await this.settle(group, this.toFallback(group.map((p) => p.envelope)));
       }
@@ -187,6 +195,7 @@ export class KafkaPublisher implements Publisher {
     await this.sending;
     this.stop.abort();
     await this.forwarding;
+    this.direct.close();
     await this.producer.disconnect().catch(() => undefined);
   }
 }

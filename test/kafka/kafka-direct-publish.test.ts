@@ -1,0 +1,122 @@
+// The publisher's direct path writes Produce requests itself (queue/kafka-produce-request.ts).
+// Oracles independent of that encoder: the real broker (it checks each batch's CRC and framing)
+// and kafkajs's consumer, which decodes what the broker stored.
+import { randomBytes, randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { Kafka, logLevel, Partitioners, type KafkaMessage } from 'kafkajs';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { KafkaConfig } from '../../core/config.js';
+import { EmbeddedLog } from '../../queue/embedded-log.js';
+import type { Envelope } from '../../queue/envelope.js';
+import { createKafka } from '../../queue/kafka-client.js';
+import { fromKafkaMessage } from '../../queue/kafka-message.js';
+import { crc32c } from '../../queue/kafka-produce-request.js';
+import { KafkaPublisher } from '../../queue/kafka-publisher.js';
+import { waitFor } from '../helpers/pipeline-process.js';
+import { samplePayload } from '../helpers/sign.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const brokers = inject('kafkaBrokers').split(',');
+const logger = pino({ level: 'silent' });
+const kafka = new Kafka({ clientId: 'direct-test', brokers, logLevel: logLevel.NOTHING });
+
+function kafkaConfig(): KafkaConfig {
+  const id = randomUUID();
+  return { brokers, topic: `t-${id}`, partitions: 5, replicationFactor: 1, groupId: `g-${id}`, clientId: 'direct-test', publishTimeoutMs: 2_000 };
+}
+
+async function readTopic(topic: string, expected: number): Promise<{ partition: number; message: KafkaMessage }[]> {
+  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}` });
+  const out: { partition: number; message: KafkaMessage }[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ partition, message }) => void out.push({ partition, message }) });
+  await waitFor(async () => out.length >= expected, `${expected} messages on ${topic}`);
+  await consumer.disconnect();
+  return out;
+}
+
+describe('direct publishing to Kafka', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  const cleanups: (() => Promise<void>)[] = [];
+  beforeAll(async () => {
+    dir = await tempDir();
+  });
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    await dir.remove();
+  });
+
+  async function publisher(config: KafkaConfig) {
+    const fallback = await EmbeddedLog.open({ dir: path.join(dir.path, `fallback-${randomUUID()}`) });
+    const p = new KafkaPublisher(createKafka(config, logger), config, fallback, logger);
+    await p.start();
+    cleanups.push(async () => {
+      await p.close();
+      await fallback.close();
+    });
+    return { p, fallback };
+  }
+
+  it('crc32c gives the CRC-32C check value', () => {
+    expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
+    expect(crc32c(Buffer.alloc(32))).toBe(0x8a9136aa); // RFC 3720 B.4: 32 bytes of zeros
+  });
+
+  it('every envelope read back through kafkajs equals the one published: body bytes, key, headers, timestamp, partition', async () => {
+    const config = kafkaConfig();
+    const { p, fallback } = await publisher(config);
+    const now = Date.now();
+    const envelopes: Envelope[] = [
+      ...Array.from({ length: 200 }, (_, i) => ({ body: Buffer.from(JSON.stringify(samplePayload({ conversation_id: `conv-${i % 13}-ünï-✓` }))), key: `conv-${i % 13}-ünï-✓`, agent: i % 2 ? 'default' : 'agënt-✓', receivedAtMs: now + (i % 7) * 1_000, signature: i % 3 ? ('valid' as const) : ('unsigned' as const) })),
+      // Dead letters: no key, reasons with multi-byte characters; an empty body; a large binary body (multi-byte lengths).
+      { body: Buffer.from('[1]'), key: '', agent: 'default', receivedAtMs: now, signature: 'valid', reject: { code: 'not_an_object', reason: 'Body is a JSON array — “[1]”.' } },
+      { body: Buffer.alloc(0), key: '', agent: 'default', receivedAtMs: now - 5_000, signature: 'unsigned', reject: { code: 'invalid_json', reason: '' } },
+      { body: randomBytes(300_000), key: 'big', agent: 'default', receivedAtMs: now, signature: 'valid' },
+    ];
+    // Concurrent publishers, so sends carry groups spread over several partitions.
+    await Promise.all(envelopes.map((e) => p.publish(e)));
+    expect(fallback.end).toBe(0); // Kafka took every group directly
+    expect(p.describe()).toMatchObject({ kafka: 'connected' });
+
+    const read = await readTopic(config.topic, envelopes.length);
+    expect(read).toHaveLength(envelopes.length);
+    const partition = Partitioners.DefaultPartitioner();
+    const partitionMetadata = Array.from({ length: config.partitions }, (_, partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1], offlineReplicas: [], partitionErrorCode: 0 }));
+    const byBody = new Map(read.map((r) => [r.message.value!.toString('base64'), r]));
+    for (const sent of envelopes) {
+      const got = byBody.get(sent.body.toString('base64'));
+      expect(got, sent.key).toBeDefined();
+      expect(fromKafkaMessage(got!.message)).toEqual(sent);
+      expect(got!.message.timestamp).toBe(String(sent.receivedAtMs));
+      if (sent.key === '') expect(got!.message.key).toBeNull();
+      else expect(got!.partition).toBe(partition({ topic: config.topic, partitionMetadata, message: { key: sent.key, value: null } }));
+    }
+  });
+
+  it('a broker error for the topic sends the group to the local log, and it reaches Kafka once the topic is back', async () => {
+    const config = kafkaConfig();
+    const { p, fallback } = await publisher(config);
+    await p.publish({ body: Buffer.from('{"n":0}'), key: 'k', agent: 'default', receivedAtMs: Date.now(), signature: 'valid' });
+    expect(fallback.end).toBe(0);
+    const admin = kafka.admin();
+    await admin.connect();
+    cleanups.push(() => admin.disconnect());
+    await admin.deleteTopics({ topics: [config.topic] });
+    await waitFor(async () => !(await admin.listTopics()).includes(config.topic), 'the topic to be deleted');
+
+    const envelopes = Array.from({ length: 20 }, (_, i) => ({ body: Buffer.from(`{"n":${i + 1}}`), key: `k-${i % 4}`, agent: 'default', receivedAtMs: Date.now(), signature: 'valid' as const }));
+    await Promise.all(envelopes.map((e) => p.publish(e))); // accepted: durable in the local log
+    expect(p.describe()).toMatchObject({ kafka: 'fallback' });
+    expect(fallback.end).toBe(20);
+
+    await admin.createTopics({ topics: [{ topic: config.topic, numPartitions: config.partitions }], waitForLeaders: true });
+    await waitFor(async () => p.describe().kafka === 'connected', 'the local log to drain to Kafka', 60_000);
+    const read = await readTopic(config.topic, 20);
+    expect(read.map((r) => r.message.value!.toString()).sort()).toEqual(envelopes.map((e) => e.body.toString()).sort());
+    // Direct again: the next event goes straight to Kafka.
+    await p.publish({ body: Buffer.from('{"n":21}'), key: 'k', agent: 'default', receivedAtMs: Date.now(), signature: 'valid' });
+    expect(fallback.end).toBe(20);
+  });
+});
