@@ -5,6 +5,7 @@ import type { Config } from '../core/config.js';
 import { AppError, isAppError, type ErrorCode } from '../core/errors.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Publisher } from '../queue/publisher.js';
+import { lazyChildLogger } from './lazy-child-logger.js';
 import { webhookRoutes } from './webhook-route.js';
 
 export interface AppOptions {
@@ -40,6 +41,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: false }),
     // One log line per webhook would dominate the logs at thousands per second.
     logController: new LogController({ disableRequestLogging: true }),
+    // ...so each request's child logger is made only if the request logs (lazy-child-logger.ts).
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: config.maxBodyBytes,
     // Behind a load balancer the client address comes from X-Forwarded-For.
     trustProxy: true,
@@ -51,11 +54,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  app.addHook('onRequest', async (req) => {
+  // Hooks on every request take a callback rather than being async: no promise per request.
+  app.addHook('onRequest', (req, _reply, done) => {
     const encoding = req.headers['content-encoding'];
     if (req.method === 'POST' && encoding !== undefined && encoding.toLowerCase() !== 'identity') {
-      throw new AppError('unsupported_encoding', [encoding]);
-    }
+      done(new AppError('unsupported_encoding', [encoding]));
+    } else done();
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -76,10 +80,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     return reply.status(404).send(error.toJSON());
   });
 
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url;
-    if (!route?.startsWith('/webhook')) return;
-    metrics.requests.inc({ route, outcome: reply.statusCode < 300 ? 'accepted' : (req.errorCode ?? String(reply.statusCode)) });
+    if (route?.startsWith('/webhook')) {
+      metrics.requests.inc({ route, outcome: reply.statusCode < 300 ? 'accepted' : (req.errorCode ?? String(reply.statusCode)) });
+    }
+    done();
   });
 
   if (opts.publisher) await app.register(webhookRoutes, { config, publisher: opts.publisher, metrics });

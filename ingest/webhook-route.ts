@@ -2,7 +2,7 @@
 // Order matters: size and media type (fastify, before the body is read), signature (nothing
 // unauthenticated is stored), then parse and validate (authenticated failures are published
 // as dead letters, never dropped), and 200 only after the queue has the event.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../core/config.js';
 import { AppError, type ErrorCode } from '../core/errors.js';
 import type { Metrics } from '../core/metrics.js';
@@ -20,9 +20,15 @@ export interface WebhookRouteOptions {
 }
 
 const SIGNATURE_HEADER = 'x-webhook-signature';
+const RECEIVED = JSON.stringify({ received: true });
+const JSON_UTF8 = 'application/json; charset=utf-8';
 
 /** Every X-Webhook-Signature value: Node joins repeated headers, rawHeaders keeps them apart. */
 function signatureHeaders(req: FastifyRequest): string[] {
+  const joined = req.headers[SIGNATURE_HEADER];
+  if (joined === undefined) return [];
+  // Joined values are separated by ", "; without a comma there was one header (the common case).
+  if (typeof joined === 'string' && !joined.includes(',')) return [joined];
   const raw = req.raw.rawHeaders;
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) if (raw[i]!.toLowerCase() === SIGNATURE_HEADER) out.push(raw[i + 1]!);
@@ -41,7 +47,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
     throw error;
   }
 
-  async function handle(req: FastifyRequest, agent: string): Promise<{ received: true }> {
+  async function handle(req: FastifyRequest, reply: FastifyReply, agent: string): Promise<string> {
     const secrets = config.agentSecrets.get(agent);
     if (!secrets && !config.unsignedMode) throw new AppError('unknown_agent', [agent]);
     const body = req.body as Buffer;
@@ -73,9 +79,11 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
     }
     await publisher.publish(envelope);
     metrics.published.inc({ kind: 'reply' });
-    return { received: true };
+    // The answer is always the same bytes: sent as they are, with no serialisation per request.
+    void reply.header('content-type', JSON_UTF8);
+    return RECEIVED;
   }
 
-  app.post('/webhook', (req) => handle(req, 'default'));
-  app.post<{ Params: { agent: string } }>('/webhook/:agent', (req) => handle(req, req.params.agent));
+  app.post('/webhook', (req, reply) => handle(req, reply, 'default'));
+  app.post<{ Params: { agent: string } }>('/webhook/:agent', (req, reply) => handle(req, reply, req.params.agent));
 }

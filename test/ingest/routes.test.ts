@@ -1,12 +1,13 @@
 // Agents, secrets, unsigned mode, flood limiting, stale events, failure to make durable,
 // health and metrics: the receiver on a real embedded log.
 import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.js';
 import { createMetrics } from '../../core/metrics.js';
 import { buildApp } from '../../ingest/app.js';
 import { EmbeddedLog } from '../../queue/embedded-log.js';
-import { embeddedPublisher } from '../../queue/publisher.js';
+import { embeddedPublisher, type Publisher } from '../../queue/publisher.js';
 import { samplePayload, sign } from '../helpers/sign.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -107,6 +108,32 @@ describe('when the event cannot be made durable', () => {
     const ready = await app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(503);
     expect(ready.json()).toMatchObject({ ready: false, checks: { queue: false } });
+  });
+});
+
+describe('answers and logs', () => {
+  it('an accepted webhook is answered 200 with exactly {"received":true} as JSON', async () => {
+    const { app } = await receiver({ WEBHOOK_SECRET: 's' });
+    const body = JSON.stringify(samplePayload());
+    const res = await post(app, '/webhook', body, sign(body, 's'));
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.body).toBe('{"received":true}');
+  });
+
+  it("an unexpected error is logged once, with the request's id, and answered 500", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const failing: Publisher = { publish: () => Promise.reject(new Error('disk on fire')), ready: true, close: async () => {} };
+    const app = await buildApp({ config: loadConfig({ WEBHOOK_SECRET: 's' }), publisher: failing, metrics: createMetrics({ defaultMetrics: false }), loggerInstance: logger });
+    cleanups.push(() => app.close());
+    const body = JSON.stringify(samplePayload());
+    const res = await post(app, '/webhook', body, sign(body, 's'));
+    expect(res.statusCode).toBe(500);
+    expect(res.json().error.code).toBe('internal');
+    const logged = lines.filter((l) => l.msg === 'unexpected error');
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ level: 50, reqId: expect.any(String), err: { message: 'disk on fire' } });
   });
 });
 
