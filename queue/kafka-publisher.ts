@@ -44,7 +44,9 @@ export class KafkaPublisher implements Publisher {
   private sending: Promise<void> | undefined;
   private fallbackAppends = 0;
   private forwarding: Promise<void> | undefined;
-  private connected = false;
+  private topicReady = false;
+  /** kafkajs's producer is connected only while it forwards: each kafkajs connection runs a 1 ms timer loop, busy or idle (kafkajs#1556, #1704). */
+  private producerState: Promise<'connected' | 'disconnected'> = Promise.resolve('disconnected');
   private readonly stop = new AbortController();
 
   constructor(
@@ -62,7 +64,7 @@ export class KafkaPublisher implements Publisher {
   async start(): Promise<void> {
     if (this.fallback.backlog === 0) {
       try {
-        await withTimeout(this.connect(), this.config.publishTimeoutMs * 5, 'connecting to Kafka');
+        await withTimeout(this.prepare(), this.config.publishTimeoutMs * 5, 'connecting to Kafka');
         this.setMode('direct');
         return;
       } catch (err) {
@@ -72,12 +74,30 @@ export class KafkaPublisher implements Publisher {
     this.setMode('fallback');
   }
 
-  private async connect(): Promise<void> {
-    if (this.connected) return;
-    await this.producer.connect();
-    await prepareTopic(this.kafka, this.config);
+  /** Creates the topic if needed and learns its partition leaders for direct sends. */
+  private async prepare(): Promise<void> {
+    if (!this.topicReady) await prepareTopic(this.kafka, this.config);
+    this.topicReady = true;
     await this.direct.refresh();
-    this.connected = true;
+  }
+
+  private async connectProducer(): Promise<void> {
+    const state = this.producerState.then(async (s) => {
+      if (s === 'disconnected') await this.producer.connect();
+      return 'connected' as const;
+    });
+    this.producerState = state.catch(() => 'disconnected' as const);
+    await state;
+    if (!this.topicReady) await prepareTopic(this.kafka, this.config);
+    this.topicReady = true;
+  }
+
+  private disconnectProducer(): Promise<void> {
+    this.producerState = this.producerState.then(async () => {
+      await this.producer.disconnect().catch(() => undefined);
+      return 'disconnected' as const;
+    });
+    return this.producerState.then(() => undefined);
   }
 
   get ready(): boolean {
@@ -148,7 +168,7 @@ export class KafkaPublisher implements Publisher {
     let delay = 100;
     while (!this.stop.signal.aborted) {
       try {
-        await this.connect();
+        await this.connectProducer();
       } catch (err) {
         this.logger.warn({ err: (err as Error).message, backlog: this.fallback.backlog }, 'Kafka is still unreachable');
         await sleep(delay, undefined, { signal: this.stop.signal }).catch(() => undefined);
@@ -162,6 +182,8 @@ export class KafkaPublisher implements Publisher {
             this.logger.info('local fallback log drained to Kafka: publishing directly again');
             this.mode = 'direct';
             this.metrics?.kafkaFallbackActive.set(0);
+            // Not awaited: this forwarder must be over before a new fallback needs one.
+            void this.disconnectProducer();
             return;
           }
           await this.fallback.waitForData(1_000, this.stop.signal);
@@ -196,7 +218,7 @@ export class KafkaPublisher implements Publisher {
     this.stop.abort();
     await this.forwarding;
     this.direct.close();
-    await this.producer.disconnect().catch(() => undefined);
+    await this.disconnectProducer();
   }
 }
 

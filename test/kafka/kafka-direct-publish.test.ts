@@ -1,6 +1,7 @@
 // The publisher's direct path writes Produce requests itself (queue/kafka-produce-request.ts).
 // Oracles independent of that encoder: the real broker (it checks each batch's CRC and framing)
 // and kafkajs's consumer, which decodes what the broker stored.
+import { createHook } from 'node:async_hooks';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Kafka, logLevel, Partitioners, type KafkaMessage } from 'kafkajs';
@@ -35,6 +36,18 @@ async function readTopic(topic: string, expected: number): Promise<{ partition: 
   await waitFor(async () => out.length >= expected, `${expected} messages on ${topic}`);
   await consumer.disconnect();
   return out;
+}
+
+/**
+ * Timers created in this process during `ms` of idling. Each connected kafkajs client reschedules
+ * a 1 ms timer forever (kafkajs#1556, #1704): hundreds here, a few without one.
+ */
+async function timersWhileIdle(ms: number): Promise<number> {
+  let timers = 0;
+  const hook = createHook({ init: (_id, type) => void (type === 'Timeout' && timers++) }).enable();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  hook.disable();
+  return timers;
 }
 
 describe('direct publishing to Kafka', () => {
@@ -115,8 +128,28 @@ describe('direct publishing to Kafka', () => {
     await waitFor(async () => p.describe().kafka === 'connected', 'the local log to drain to Kafka', 60_000);
     const read = await readTopic(config.topic, 20);
     expect(read.map((r) => r.message.value!.toString()).sort()).toEqual(envelopes.map((e) => e.body.toString()).sort());
-    // Direct again: the next event goes straight to Kafka.
+    // Direct again: the next event goes straight to Kafka, and the forwarding client is gone.
     await p.publish({ body: Buffer.from('{"n":21}'), key: 'k', agent: 'default', receivedAtMs: Date.now(), signature: 'valid' });
     expect(fallback.end).toBe(20);
+    await admin.disconnect();
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the producer's disconnect runs after the switch
+    expect(await timersWhileIdle(300)).toBeLessThan(30);
+  });
+
+  it('a publisher sending directly keeps no kafkajs client connected (each spins a 1 ms timer loop)', async () => {
+    const config = kafkaConfig();
+    const { p, fallback } = await publisher(config);
+    await p.publish({ body: Buffer.from('{"n":0}'), key: 'k', agent: 'default', receivedAtMs: Date.now(), signature: 'valid' });
+    expect(fallback.end).toBe(0);
+    expect(await timersWhileIdle(300)).toBeLessThan(30);
+    // The oracle works: a connected kafkajs producer makes the count jump.
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: config.topic, messages: [{ value: 'x' }] });
+    try {
+      expect(await timersWhileIdle(300)).toBeGreaterThan(100);
+    } finally {
+      await producer.disconnect();
+    }
   });
 });
