@@ -26,6 +26,32 @@ interface Pending {
 }
 
 const FORWARD_BATCH = 1_000;
+/**
+ * Body bytes per direct send, with an allowance for each record's key and headers. The broker
+ * refuses a partition's record batch over its message.max.bytes (1 MiB by default), and after a
+ * stall the waiting requests could add up to more than that.
+ */
+const SEND_BYTES = 512 * 1024;
+const RECORD_ALLOWANCE = 256;
+
+/** How many of the first items fit in `limit` (at least one). */
+function prefixWithin<T>(items: T[], size: (item: T) => number, limit: number): number {
+  let total = 0;
+  let n = 0;
+  while (n < items.length && (n === 0 || total + size(items[n]!) <= limit)) total += size(items[n++]!);
+  return n;
+}
+
+/** `items` in order, cut into runs of at most `limit` (a larger item alone). */
+function bySize<T>(items: T[], size: (item: T) => number, limit: number): T[][] {
+  const out: T[][] = [];
+  for (let rest = items; rest.length > 0; ) {
+    const n = prefixWithin(rest, size, limit);
+    out.push(rest.slice(0, n));
+    rest = rest.slice(n);
+  }
+  return out;
+}
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([
@@ -118,8 +144,7 @@ export class KafkaPublisher implements Publisher {
 
   private async sendLoop(): Promise<void> {
     while (this.pending.length > 0) {
-      const group = this.pending;
-      this.pending = [];
+      const group = this.takeGroup();
       if (this.mode === 'fallback') {
         await this.settle(group, this.toFallback(group.map((p) => p.envelope)));
         continue;
@@ -136,6 +161,15 @@ export class KafkaPublisher implements Publisher {
         await this.settle(group, this.toFallback(group.map((p) => p.envelope)));
       }
     }
+  }
+
+  /** The oldest waiting requests, up to SEND_BYTES (at least one). */
+  private takeGroup(): Pending[] {
+    const n = prefixWithin(this.pending, (p) => p.envelope.body.length + RECORD_ALLOWANCE, SEND_BYTES);
+    if (n < this.pending.length) return this.pending.splice(0, n);
+    const all = this.pending;
+    this.pending = [];
+    return all;
   }
 
   private async settle(group: Pending[], done: Promise<void>): Promise<void> {
@@ -190,15 +224,17 @@ export class KafkaPublisher implements Publisher {
           continue;
         }
         // Keep the batch until Kafka takes it: the log's read cursor has moved past it.
-        for (;;) {
-          try {
-            await withTimeout(this.producer.send({ topic: this.config.topic, acks: -1, messages: batch.map((q) => toKafkaMessage(q.envelope)) }), 15_000, 'forwarding to Kafka');
-            break;
-          } catch (err) {
-            if (this.stop.signal.aborted) return;
-            this.logger.warn({ err: (err as Error).message, backlog: this.fallback.backlog }, 'forwarding to Kafka failed; retrying');
-            await sleep(delay, undefined, { signal: this.stop.signal }).catch(() => undefined);
-            delay = Math.min(delay * 2, 5_000);
+        for (const part of bySize(batch, (q) => q.envelope.body.length + RECORD_ALLOWANCE, SEND_BYTES)) {
+          for (;;) {
+            try {
+              await withTimeout(this.producer.send({ topic: this.config.topic, acks: -1, messages: part.map((q) => toKafkaMessage(q.envelope)) }), 15_000, 'forwarding to Kafka');
+              break;
+            } catch (err) {
+              if (this.stop.signal.aborted) return;
+              this.logger.warn({ err: (err as Error).message, backlog: this.fallback.backlog }, 'forwarding to Kafka failed; retrying');
+              await sleep(delay, undefined, { signal: this.stop.signal }).catch(() => undefined);
+              delay = Math.min(delay * 2, 5_000);
+            }
           }
         }
         delay = 100;

@@ -108,6 +108,17 @@ describe('direct publishing to Kafka', () => {
     }
   });
 
+  it('a burst larger than the broker takes in one batch is sent in several, all directly', async () => {
+    const config = kafkaConfig();
+    const { p, fallback } = await publisher(config);
+    // One conversation (one partition), 3 MB in all: one record batch would exceed message.max.bytes (1 MiB).
+    const envelopes = Array.from({ length: 30 }, (_, i) => ({ body: Buffer.alloc(100_000, i), key: 'one-conversation', agent: 'default', receivedAtMs: Date.now(), signature: 'valid' as const }));
+    await Promise.all(envelopes.map((e) => p.publish(e)));
+    expect(fallback.end).toBe(0);
+    const read = await readTopic(config.topic, 30);
+    expect(read.map((r) => r.message.value![0])).toEqual(envelopes.map((_, i) => i)); // and in order
+  });
+
   it('a broker error for the topic sends the group to the local log, and it reaches Kafka once the topic is back', async () => {
     const config = kafkaConfig();
     const { p, fallback } = await publisher(config);
@@ -122,18 +133,36 @@ describe('direct publishing to Kafka', () => {
     const envelopes = Array.from({ length: 20 }, (_, i) => ({ body: Buffer.from(`{"n":${i + 1}}`), key: `k-${i % 4}`, agent: 'default', receivedAtMs: Date.now(), signature: 'valid' as const }));
     await Promise.all(envelopes.map((e) => p.publish(e))); // accepted: durable in the local log
     expect(p.describe()).toMatchObject({ kafka: 'fallback' });
-    expect(fallback.end).toBe(20);
+    expect(fallback.end).toBe(envelopes.length);
 
     await admin.createTopics({ topics: [{ topic: config.topic, numPartitions: config.partitions }], waitForLeaders: true });
     await waitFor(async () => p.describe().kafka === 'connected', 'the local log to drain to Kafka', 60_000);
-    const read = await readTopic(config.topic, 20);
+    const read = await readTopic(config.topic, envelopes.length);
     expect(read.map((r) => r.message.value!.toString()).sort()).toEqual(envelopes.map((e) => e.body.toString()).sort());
     // Direct again: the next event goes straight to Kafka, and the forwarding client is gone.
     await p.publish({ body: Buffer.from('{"n":21}'), key: 'k', agent: 'default', receivedAtMs: Date.now(), signature: 'valid' });
-    expect(fallback.end).toBe(20);
+    expect(fallback.end).toBe(envelopes.length);
     await admin.disconnect();
     await new Promise((resolve) => setTimeout(resolve, 200)); // the producer's disconnect runs after the switch
     expect(await timersWhileIdle(300)).toBeLessThan(30);
+  });
+
+  it('a backlog left in the local log by an earlier run reaches Kafka in order, even when one partition has more than one batch holds', async () => {
+    const config = kafkaConfig();
+    const log = await EmbeddedLog.open({ dir: path.join(dir.path, `fallback-${randomUUID()}`) });
+    // 1.2 MB for one partition: more than the broker takes in one record batch (message.max.bytes, 1 MiB).
+    const envelopes = Array.from({ length: 12 }, (_, i) => ({ body: Buffer.from(`{"n":${i}}`.padEnd(100_000)), key: 'one-conversation', agent: 'default', receivedAtMs: Date.now(), signature: 'valid' as const }));
+    for (const e of envelopes) await log.append(e);
+    const p = new KafkaPublisher(createKafka(config, logger), config, log, logger);
+    await p.start(); // the log is not empty: starts by forwarding it
+    cleanups.push(async () => {
+      await p.close();
+      await log.close();
+    });
+    expect(p.describe()).toMatchObject({ kafka: 'fallback' });
+    await waitFor(async () => p.describe().kafka === 'connected', 'the backlog to reach Kafka', 30_000);
+    const read = await readTopic(config.topic, envelopes.length);
+    expect(read.map((r) => r.message.value!.toString().trim())).toEqual(envelopes.map((e) => e.body.toString().trim()));
   });
 
   it('a publisher sending directly keeps no kafkajs client connected (each spins a 1 ms timer loop)', async () => {
