@@ -41,6 +41,17 @@ describe('parseEventTime', () => {
     }
   });
 
+  it('an offset past 23:59 is refused, named as sent', () => {
+    expect(parseEventTime('2026-01-22T15:18:18+24:00')).toBe('"+24:00" is not a valid UTC offset');
+    expect(parseEventTime('2026-01-22T15:18:18.123-07:60')).toBe('"-07:60" is not a valid UTC offset');
+  });
+
+  it('text that is not RFC 3339 is refused', () => {
+    for (const text of ['2026-01-22T15:18:18', '2026-01-22T15:18:18.+07:00', '2026-01-22T15:18+07:00', '2026-1-22T15:18:18Z', '2026-01-22T15:18:18+0700', ' 2026-01-22T15:18:18Z']) {
+      expect(parseEventTime(text), text).toMatch(/^expected an RFC 3339 date-time/);
+    }
+  });
+
   it('keeps the offset and truncates sub-millisecond digits', () => {
     expect(parseEventTime('2026-01-22T15:18:18.9999-05:30')).toEqual({ epochMs: Date.UTC(2026, 0, 22, 20, 48, 18, 999), offsetMinutes: -330 });
     expect(parseEventTime('2026-01-22T15:18:18.5+07:00')).toEqual({ epochMs: Date.UTC(2026, 0, 22, 8, 18, 18, 500), offsetMinutes: 420 });
