@@ -11,9 +11,9 @@ const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
 
 /**
  * @param headers every value of X-Webhook-Signature in the request (0, 1 or more)
- * @param secrets the agent's active secrets; any one may match (rotation)
+ * @param secrets the agent's active secrets, as text or its UTF-8 bytes; any one may match (rotation)
  */
-export function verifySignature(body: Buffer, headers: readonly string[], secrets: readonly string[]): SignatureCheck {
+export function verifySignature(body: Buffer, headers: readonly string[], secrets: readonly (string | Buffer)[]): SignatureCheck {
   if (headers.length === 0) return { ok: false, code: 'signature_missing' };
   if (headers.length > 1) return { ok: false, code: 'signature_invalid', why: 'the header was sent more than once' };
   const given = headers[0]!.trim();

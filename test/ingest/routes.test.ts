@@ -42,6 +42,12 @@ describe('agents and secrets', () => {
     expect((await log.read(10)).map((r) => r.envelope.agent)).toEqual(['sales', 'sales', 'support']);
   });
 
+  it('a secret with non-ASCII characters is used as its UTF-8 bytes, as the sender signs', async () => {
+    const { app } = await receiver({ WEBHOOK_SECRET: 'sécret-ключ-秘密' });
+    const body = JSON.stringify(samplePayload());
+    expect((await post(app, '/webhook', body, sign(body, 'sécret-ключ-秘密'))).statusCode).toBe(200);
+  });
+
   it("another agent's secret is refused", async () => {
     const { app } = await receiver(env);
     const body = JSON.stringify(samplePayload());

@@ -24,6 +24,10 @@ describe('signature vectors (openssl)', () => {
     expect(verifySignature(body(v.body_file), [v.signature], ['old-secret', v.secret, 'next-secret'])).toEqual({ ok: true });
   });
 
+  it.each(vectors.valid)('$body_file verifies with its secret given as UTF-8 bytes', (v) => {
+    expect(verifySignature(body(v.body_file), [v.signature], [Buffer.from(v.secret)])).toEqual({ ok: true });
+  });
+
   it.each(vectors.invalid_signature_headers_for_01_with_secret_s3cr3t)('header "$header" ($why) is rejected', (v) => {
     const result = verifySignature(body('01-seed-example.json'), [v.header], ['s3cr3t']);
     expect(result.ok).toBe(false);
