@@ -53,13 +53,13 @@ function bySize<T>(items: T[], size: (item: T) => number, limit: number): T[][] 
   return out;
 }
 
+/** `promise`, or a rejection after `ms`. The timer is cleared once the promise settles: one per send adds up. */
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([
-    promise,
-    sleep(ms, undefined, { ref: false }).then(() => {
-      throw new Error(`${what} timed out after ${ms} ms`);
-    }),
-  ]);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms).unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export class KafkaPublisher implements Publisher {
@@ -138,28 +138,34 @@ export class KafkaPublisher implements Publisher {
     if (this.mode === 'fallback') return this.toFallback([envelope]);
     return new Promise((resolve, reject) => {
       this.pending.push({ envelope, resolve, reject });
-      this.sending ??= this.sendLoop().finally(() => (this.sending = undefined));
+      this.sending ??= this.sendLoop();
     });
   }
 
   private async sendLoop(): Promise<void> {
-    while (this.pending.length > 0) {
-      const group = this.takeGroup();
-      if (this.mode === 'fallback') {
-        await this.settle(group, this.toFallback(group.map((p) => p.envelope)));
-        continue;
+    try {
+      while (this.pending.length > 0) {
+        const group = this.takeGroup();
+        if (this.mode === 'fallback') {
+          await this.settle(group, this.toFallback(group.map((p) => p.envelope)));
+          continue;
+        }
+        const send = this.direct.send(group.map((p) => p.envelope));
+        try {
+          await withTimeout(send, this.config.publishTimeoutMs, 'Kafka acknowledgement');
+          group.forEach((p) => p.resolve());
+        } catch (err) {
+          send.catch(() => undefined); // abandoned; it may still land, and storage deduplicates
+          this.direct.close(); // connections and metadata start afresh once Kafka takes events directly again
+          this.logger.warn({ err: (err as Error).message, events: group.length }, 'Kafka did not acknowledge (timed out or refused): using the local fallback log');
+          this.setMode('fallback');
+          await this.settle(group, this.toFallback(group.map((p) => p.envelope)));
+        }
       }
-      const send = this.direct.send(group.map((p) => p.envelope));
-      try {
-        await withTimeout(send, this.config.publishTimeoutMs, 'Kafka acknowledgement');
-        group.forEach((p) => p.resolve());
-      } catch (err) {
-        send.catch(() => undefined); // abandoned; it may still land, and storage deduplicates
-        this.direct.close(); // connections and metadata start afresh once Kafka takes events directly again
-        this.logger.warn({ err: (err as Error).message, events: group.length }, 'Kafka did not acknowledge (timed out or refused): using the local fallback log');
-        this.setMode('fallback');
-        await this.settle(group, this.toFallback(group.map((p) => p.envelope)));
-      }
+    } finally {
+      // In the same turn as the last look at `pending` (a .finally() on the promise runs later): a
+      // publish in between would add its request for a loop that has already ended, and wait forever.
+      this.sending = undefined;
     }
   }
 
@@ -194,7 +200,12 @@ export class KafkaPublisher implements Publisher {
   private setMode(mode: 'direct' | 'fallback'): void {
     this.mode = mode;
     this.metrics?.kafkaFallbackActive.set(mode === 'fallback' ? 1 : 0);
-    if (mode === 'fallback') this.forwarding ??= this.forward().finally(() => (this.forwarding = undefined));
+    if (mode === 'fallback' && !this.forwarding) {
+      const forwarding: Promise<void> = this.forward().finally(() => {
+        if (this.forwarding === forwarding) this.forwarding = undefined;
+      });
+      this.forwarding = forwarding;
+    }
   }
 
   /** Drains the fallback log to Kafka in order; switches back to direct sends once it is empty. */
@@ -215,6 +226,7 @@ export class KafkaPublisher implements Publisher {
           if (this.fallbackAppends === 0 && this.fallback.backlog === 0) {
             this.logger.info('local fallback log drained to Kafka: publishing directly again');
             this.mode = 'direct';
+            this.forwarding = undefined; // in the same turn: a direct send failing from now on needs a new forwarder
             this.metrics?.kafkaFallbackActive.set(0);
             // Not awaited: this forwarder must be over before a new fallback needs one.
             void this.disconnectProducer();
