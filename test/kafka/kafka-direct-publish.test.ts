@@ -17,6 +17,7 @@ import { KafkaPublisher } from '../../queue/kafka-publisher.js';
 import { startBroker } from '../../tools/kafka/broker.js';
 import { waitFor } from '../helpers/pipeline-process.js';
 import { samplePayload } from '../helpers/sign.js';
+import { openPublisher } from '../helpers/kafka-publisher.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const brokers = inject('kafkaBrokers').split(',');
@@ -62,16 +63,7 @@ describe('direct publishing to Kafka', () => {
     await dir.remove();
   });
 
-  async function publisher(config: KafkaConfig) {
-    const fallback = await EmbeddedLog.open({ dir: path.join(dir.path, `fallback-${randomUUID()}`) });
-    const p = new KafkaPublisher(createKafka(config, logger), config, fallback, logger);
-    await p.start();
-    cleanups.push(async () => {
-      await p.close();
-      await fallback.close();
-    });
-    return { p, fallback };
-  }
+  const publisher = (config: KafkaConfig) => openPublisher(dir.path, config, logger, cleanups);
 
   it('crc32c gives the CRC-32C check value', () => {
     expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);

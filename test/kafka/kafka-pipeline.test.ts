@@ -1,21 +1,19 @@
 // Publisher and consumer group against the real broker, storing into real chDB:
 // exactly-once results, a failing store, and a rebalance in the middle of the stream.
 import { createHmac, randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { KafkaConfig } from '../../core/config.js';
 import { KafkaReplyConsumer } from '../../consumer/kafka-consumer.js';
-import { EmbeddedLog } from '../../queue/embedded-log.js';
 import type { Envelope } from '../../queue/envelope.js';
 import { createKafka } from '../../queue/kafka-client.js';
 import { fromKafkaMessage } from '../../queue/kafka-message.js';
-import { KafkaPublisher } from '../../queue/kafka-publisher.js';
 import { ChdbStore } from '../../store/chdb-store.js';
 import type { Store } from '../../store/store.js';
 import { waitFor } from '../helpers/pipeline-process.js';
 import { samplePayload } from '../helpers/sign.js';
+import { openPublisher } from '../helpers/kafka-publisher.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const brokers = inject('kafkaBrokers').split(',');
@@ -65,16 +63,7 @@ describe('Kafka publisher and consumer group', () => {
     await dir.remove();
   });
 
-  async function publisher(config: KafkaConfig) {
-    const fallback = await EmbeddedLog.open({ dir: path.join(dir.path, `fallback-${randomUUID()}`) });
-    const p = new KafkaPublisher(createKafka(config, logger), config, fallback, logger);
-    await p.start();
-    cleanups.push(async () => {
-      await p.close();
-      await fallback.close();
-    });
-    return { p, fallback };
-  }
+  const publisher = (config: KafkaConfig) => openPublisher(dir.path, config, logger, cleanups);
   function consumer(config: KafkaConfig, s: Store = store, maxRows = 500) {
     const c = new KafkaReplyConsumer({ kafka: createKafka(config, logger), config, store: s, maxRows, maxWaitMs: 100, logger });
     cleanups.push(() => c.stop());
