@@ -45,80 +45,95 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
   const closers: (() => Promise<void>)[] = [];
   const readiness: Record<string, () => Promise<boolean>> = {};
   const plugins: FastifyPluginAsync[] = [];
-
-  // Store and consumer side.
   let store: Store | undefined;
-  if (role !== 'ingest') {
-    store = await openStore(config);
-    const applied = await store.migrate();
-    if (applied.length > 0) logger.info({ applied }, 'schema migrations applied');
-    const s = store;
-    readiness.store = async () => (await s.ping(), true);
-    const token = await queryToken(config.dataDir, config.queryToken);
-    plugins.push(async (instance) => instance.register(readApi, { store: s, token, scratchDir: path.join(config.dataDir, 'run'), openExportStore: () => openStore(config) }));
-  }
-
-  // Queue and ingest side.
   let publisher: Publisher | undefined;
   let consumerStop: (() => Promise<void>) | undefined;
-  const batch = { maxRows: config.batchMaxRows, maxWaitMs: config.batchMaxWaitMs };
-  if (config.kafka && kafka) {
-    if (role !== 'consume') {
-      const fallback = await EmbeddedLog.open({ dir: path.join(config.dataDir, 'kafka-fallback') });
-      if (fallback.backlog > 0) logger.info({ backlog: fallback.backlog }, 'forwarding events left in the local fallback log');
-      const kp = new KafkaPublisher(kafka, config.kafka, fallback, logger, metrics);
-      await kp.start();
-      publisher = kp;
-      closers.push(() => fallback.close());
-    }
-    if (store) {
-      const consumer = new KafkaReplyConsumer({ kafka, config: config.kafka, store, ...batch, logger, metrics });
-      readiness.consumer = async () => consumer.ready;
-      void startWithRetry(() => consumer.start(), logger);
-      consumerStop = () => consumer.stop();
-    }
-  } else if (store) {
-    const logDir = path.join(config.dataDir, 'queue');
-    const log = await EmbeddedLog.open({ dir: logDir });
-    if (log.backlog > 0) logger.info({ backlog: log.backlog }, 'resuming events not yet stored');
-    metrics.queueBacklog.set(log.backlog);
-    // The consumer runs on a thread of its own (see consumer/background-consumer.ts).
-    const consumer = await BackgroundConsumer.start({
-      log,
-      store: { dataDir: config.dataDir, clickhouse: config.clickhouse },
-      queueName: await embeddedQueueName(logDir),
-      ...batch,
-      metrics,
-      onError: (err) => logger.error({ err }, 'the consumer failed'),
-    });
-    readiness.consumer = async () => consumer.healthy;
-    publisher = embeddedPublisher(log);
-    consumerStop = () => consumer.stop();
-    closers.push(() => log.close());
-  }
+  let app: FastifyInstance | undefined;
+  // Undoes whatever was started, in reverse order of need; also when start-up fails half-way
+  // (a port in use, say), so that the consumer thread and the files are released and the
+  // process can exit with the error.
+  const teardown = async () => {
+    await app?.close(); // stop accepting, finish in-flight requests
+    await publisher?.close(); // flush the producer
+    await consumerStop?.(); // store and commit the current batch
+    for (const close of closers) await close();
+    await store?.close();
+    await removeServerInfo(config.dataDir, runRole);
+    await unlock();
+  };
 
-  const app = await buildApp({ config, publisher, metrics, loggerInstance: logger, readiness, plugins });
-  const address = await app.listen({ port: config.port, host: config.host });
-  const port = Number(new URL(address).port);
-  const localHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  const url = `http://${localHost.includes(':') ? `[${localHost}]` : localHost}:${port}`;
-  await writeServerInfo(config.dataDir, { pid: process.pid, url, startedAt: new Date().toISOString() }, runRole);
+  let url: string;
+  try {
+    // Store and consumer side.
+    if (role !== 'ingest') {
+      store = await openStore(config);
+      const applied = await store.migrate();
+      if (applied.length > 0) logger.info({ applied }, 'schema migrations applied');
+      const s = store;
+      readiness.store = async () => (await s.ping(), true);
+      const token = await queryToken(config.dataDir, config.queryToken);
+      plugins.push(async (instance) => instance.register(readApi, { store: s, token, scratchDir: path.join(config.dataDir, 'run'), openExportStore: () => openStore(config) }));
+    }
+
+    // Queue and ingest side.
+    const batch = { maxRows: config.batchMaxRows, maxWaitMs: config.batchMaxWaitMs };
+    if (config.kafka && kafka) {
+      if (role !== 'consume') {
+        const fallback = await EmbeddedLog.open({ dir: path.join(config.dataDir, 'kafka-fallback') });
+        if (fallback.backlog > 0) logger.info({ backlog: fallback.backlog }, 'forwarding events left in the local fallback log');
+        const kp = new KafkaPublisher(kafka, config.kafka, fallback, logger, metrics);
+        await kp.start();
+        publisher = kp;
+        closers.push(() => fallback.close());
+      }
+      if (store) {
+        const consumer = new KafkaReplyConsumer({ kafka, config: config.kafka, store, ...batch, logger, metrics });
+        readiness.consumer = async () => consumer.ready;
+        void startWithRetry(() => consumer.start(), logger);
+        consumerStop = () => consumer.stop();
+      }
+    } else if (store) {
+      const logDir = path.join(config.dataDir, 'queue');
+      const log = await EmbeddedLog.open({ dir: logDir });
+      if (log.backlog > 0) logger.info({ backlog: log.backlog }, 'resuming events not yet stored');
+      metrics.queueBacklog.set(log.backlog);
+      // The consumer runs on a thread of its own (see consumer/background-consumer.ts).
+      const consumer = await BackgroundConsumer.start({
+        log,
+        store: { dataDir: config.dataDir, clickhouse: config.clickhouse },
+        queueName: await embeddedQueueName(logDir),
+        ...batch,
+        metrics,
+        onError: (err) => logger.error({ err }, 'the consumer failed'),
+      });
+      readiness.consumer = async () => consumer.healthy;
+      publisher = embeddedPublisher(log);
+      consumerStop = () => consumer.stop();
+      closers.push(() => log.close());
+    }
+
+    app = await buildApp({ config, publisher, metrics, loggerInstance: logger, readiness, plugins });
+    const address = await app.listen({ port: config.port, host: config.host }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EADDRINUSE' && err.code !== 'EADDRNOTAVAIL') throw err;
+      const problem = err.code === 'EADDRINUSE' ? 'is already in use' : 'is not an address of this machine';
+      throw new AppError('config_invalid', [`  PORT/HOST: ${config.host}:${config.port} ${problem}; expected a free port on a local address (PORT=0 picks one)`], { cause: err });
+    });
+    const port = Number(new URL(address).port);
+    const localHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    url = `http://${localHost.includes(':') ? `[${localHost}]` : localHost}:${port}`;
+    await writeServerInfo(config.dataDir, { pid: process.pid, url, startedAt: new Date().toISOString() }, runRole);
+  } catch (err) {
+    await teardown().catch((cleanupErr: unknown) => logger.error({ err: cleanupErr }, 'could not release everything after a failed start'));
+    throw err;
+  }
   logger.info({ url, role, queue: config.kafka ? `kafka ${config.kafka.topic}` : 'embedded log', dataDir: config.dataDir }, 'pipeline ready');
 
   let stopping: Promise<void> | undefined;
+  const running = app;
   return {
     url,
-    app,
-    stop: () =>
-      (stopping ??= (async () => {
-        await app.close(); // stop accepting, finish in-flight requests
-        await publisher?.close(); // flush the producer
-        await consumerStop?.(); // store and commit the current batch
-        for (const close of closers) await close();
-        await store?.close();
-        await removeServerInfo(config.dataDir, runRole);
-        await unlock();
-      })()),
+    app: running,
+    stop: () => (stopping ??= teardown()),
   };
 }
 

@@ -1,6 +1,7 @@
 // The user's path from the README: start, send the documented example signed as openssl
 // signed it, read it back with `reply-analytics sql` while running and after shutdown.
 import { execFile } from 'node:child_process';
+import net from 'node:net';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -103,6 +104,24 @@ describe('reply-analytics CLI', () => {
     const { code, stderr } = await cli(dir.path, ['frobnicate']);
     expect(code).toBe(2);
     expect(stderr).toMatch(/unknown command "frobnicate"[\s\S]*Usage: reply-analytics/);
+  });
+});
+
+describe('start-up failures', () => {
+  it('a port in use ends start with a clear error and exit code 2, and frees DATA_DIR for the next start', async () => {
+    const dir = await tempDir();
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as net.AddressInfo).port;
+    // Without the clean-up after a failed start the consumer thread kept the process alive.
+    const first = await cli(dir.path, ['start'], { PORT: String(port), HOST: '127.0.0.1', WEBHOOK_SECRET: 's3cret' });
+    expect(first.code).toBe(2);
+    expect(first.stderr).toMatch(new RegExp(`PORT/HOST: 127\\.0\\.0\\.1:${port} is already in use; expected a free port`));
+    await new Promise<void>((resolve) => taken.close(() => resolve()));
+    const p = await startPipeline(dir.path, { PORT: String(port), HOST: '127.0.0.1' });
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    await dir.remove();
   });
 });
 
