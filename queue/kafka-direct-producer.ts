@@ -5,10 +5,11 @@
 // a moved leader) rejects the send, and KafkaPublisher then keeps the events in the local
 // durable log and forwards them with kafkajs's producer, which retries and follows leaders.
 import net from 'node:net';
-import type { Kafka } from 'kafkajs';
+import type { Kafka, PartitionMetadata } from 'kafkajs';
 import type { KafkaConfig } from '../core/config.js';
 import type { Envelope } from './envelope.js';
-import { keyPartition } from './kafka-partitioner.js';
+import { kafkaKey } from './kafka-message.js';
+import { javaCompatiblePartitioner } from './kafka-partitioner.js';
 import { decodeProduceResponse, encodeProduceRequest, type PartitionRecords } from './kafka-produce-request.js';
 
 /** Metadata older than this is fetched again before the next send, as kafkajs's metadataMaxAge does. */
@@ -92,6 +93,8 @@ class BrokerConnection {
 }
 
 interface Metadata {
+  /** The topic's partitions, as the partitioner reads them. */
+  partitions: PartitionMetadata[];
   /** Leader node id of each partition, by partition id; -1 when it has none. */
   leaders: number[];
   /** Node id -> host:port. */
@@ -103,7 +106,8 @@ export class KafkaDirectProducer {
   private metadata: Metadata | undefined;
   private readonly connections = new Map<number, BrokerConnection>();
   private correlationId = 0;
-  private turn = Math.floor(Math.random() * 2 ** 31);
+  // The same choice of partition as the forwarding path's kafkajs producer (kafka-publisher.ts).
+  private readonly partitioner = javaCompatiblePartitioner();
 
   constructor(
     private readonly kafka: Kafka,
@@ -116,9 +120,10 @@ export class KafkaDirectProducer {
     await admin.connect();
     try {
       const [{ topics }, cluster] = await Promise.all([admin.fetchTopicMetadata({ topics: [this.config.topic] }), admin.describeCluster()]);
+      const { partitions } = topics[0]!;
       const leaders: number[] = [];
-      for (const p of topics[0]!.partitions) leaders[p.partitionId] = p.leader;
-      this.metadata = { leaders, brokers: new Map(cluster.brokers.map((b) => [b.nodeId, { host: b.host, port: b.port }])), fetchedAt: Date.now() };
+      for (const p of partitions) leaders[p.partitionId] = p.leader;
+      this.metadata = { partitions, leaders, brokers: new Map(cluster.brokers.map((b) => [b.nodeId, { host: b.host, port: b.port }])), fetchedAt: Date.now() };
     } finally {
       await admin.disconnect();
     }
@@ -130,12 +135,11 @@ export class KafkaDirectProducer {
    */
   async send(envelopes: Envelope[]): Promise<void> {
     if (!this.metadata || Date.now() - this.metadata.fetchedAt > METADATA_MAX_AGE_MS) await this.refresh();
-    const { leaders } = this.metadata!;
+    const { partitions, leaders } = this.metadata!;
     const byPartition = new Map<number, PartitionRecords>();
     for (const env of envelopes) {
-      // An empty key would send every unparseable body to one partition; no key spreads them.
-      const key = env.key === '' ? null : Buffer.from(env.key);
-      const partition = key ? keyPartition(key, leaders.length) : this.nextPartition(leaders);
+      const key = kafkaKey(env);
+      const partition = this.partitioner({ topic: this.config.topic, partitionMetadata: partitions, message: { key, value: env.body } });
       let records = byPartition.get(partition);
       if (!records) byPartition.set(partition, (records = { partition, envelopes: [], keys: [] }));
       records.envelopes.push(env);
@@ -145,17 +149,11 @@ export class KafkaDirectProducer {
     for (const records of byPartition.values()) {
       const leader = leaders[records.partition]!;
       if (leader < 0) throw new KafkaSendError(`partition ${records.partition} of ${this.config.topic} has no leader`, true);
-      byLeader.set(leader, [...(byLeader.get(leader) ?? []), records]);
+      const led = byLeader.get(leader);
+      if (led) led.push(records);
+      else byLeader.set(leader, [records]);
     }
     await Promise.all([...byLeader].map(([leader, partitions]) => this.produce(leader, partitions)));
-  }
-
-  private nextPartition(leaders: number[]): number {
-    for (let i = 0; i < leaders.length; i++) {
-      this.turn = (this.turn + 1) & 0x7fffffff;
-      if (leaders[this.turn % leaders.length]! >= 0) break;
-    }
-    return this.turn % leaders.length;
   }
 
   private async produce(leader: number, partitions: PartitionRecords[]): Promise<void> {

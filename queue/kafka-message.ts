@@ -21,10 +21,15 @@ export function toKafkaMessage(env: Envelope): Message {
     headers[HEADERS.rejectCode] = env.reject.code;
     headers[HEADERS.rejectReason] = env.reject.reason;
   }
-  // An empty key would send every unparseable body to one partition; null spreads them. The key
-  // as bytes: the partitioner hashes bytes and the encoder writes them, so it is encoded once.
-  return { key: env.key === '' ? null : Buffer.from(env.key), value: env.body, headers, timestamp: String(env.receivedAtMs) };
+  return { key: kafkaKey(env), value: env.body, headers, timestamp: String(env.receivedAtMs) };
 }
+
+/**
+ * The message key of an envelope, for both send paths. An empty key would send every unparseable
+ * body to one partition; null spreads them. As bytes: the partitioner hashes bytes and the
+ * encoder writes them, so it is encoded once.
+ */
+export const kafkaKey = (env: Envelope): Buffer | null => (env.key === '' ? null : Buffer.from(env.key));
 
 const header = (headers: IHeaders | undefined, name: string): string | undefined => {
   const v = headers?.[name];
