@@ -27,7 +27,11 @@ lowerThreadPriority();
 process.on('uncaughtException', (err) => post({ type: 'error', error: serialize(err), fatal: true }));
 process.on('unhandledRejection', (err) => post({ type: 'error', error: serialize(err), fatal: true }));
 
-const follower = new LogFollower(data.handOff, (seq) => post({ type: 'commit', seq }));
+const follower = new LogFollower(
+  data.handOff,
+  (seq) => post({ type: 'commit', seq }),
+  (after) => post({ type: 'want-extent', after }),
+);
 // Resolves to the function that stops the consumer, once it runs (undefined if it could not start).
 const started = start();
 port.on('message', (message: ToConsumerWorker) => {

@@ -44,6 +44,7 @@ export type ToConsumerWorker =
   | { type: 'stop' };
 
 export type FromConsumerWorker =
+  | { type: 'want-extent'; after: number }
   | { type: 'commit'; seq: number }
   | { type: 'metric'; call: MetricCall }
   | { type: 'batch'; rows: number }
@@ -95,8 +96,8 @@ export class BackgroundConsumer {
   /** Hands the log's reading to a new consumer thread and starts it. */
   static async start(opts: BackgroundConsumerOptions): Promise<BackgroundConsumer> {
     let worker: Worker | undefined;
-    // Extents are whole snapshots, so one posted before the worker exists is not missed: the
-    // hand-off below carries the extent of that moment.
+    // Extents are sent only when the worker asks (its first request comes after it started), so
+    // the worker exists by then.
     const handOff = await opts.log.handOffReading((extent) => worker?.postMessage({ type: 'extent', extent } satisfies ToConsumerWorker));
     const workerData: ConsumerWorkerData = { store: opts.store, queueName: opts.queueName, maxRows: opts.maxRows, maxWaitMs: opts.maxWaitMs, handOff };
     worker = new Worker(new URL('./background-consumer-boot.js', import.meta.url), { workerData, name: 'consumer' });
@@ -111,6 +112,9 @@ export class BackgroundConsumer {
   private handle(message: Exclude<FromConsumerWorker, { type: 'stopped' }>): void {
     const { log, metrics } = this.opts;
     switch (message.type) {
+      case 'want-extent':
+        log.requestExtent(message.after);
+        return;
       case 'commit': {
         const { seq } = message;
         log.commit(seq).then(

@@ -68,9 +68,10 @@ export class EmbeddedLog {
   private closing: Promise<void> | undefined;
   // Reads the next record to hand to the consumer, unless reading was handed to another thread.
   private reader!: SegmentReader;
-  private handedOff = false;
   private readonly waiters = new DataWaiters();
-  private readonly durableListeners = new Set<(extent: LogExtent) => void>();
+  // Set once reading is handed to another thread: how to send it the extent, and whether it
+  // asked for one that the log does not have yet (see requestExtent).
+  private handOff: { post: (extent: LogExtent) => void; wanted: boolean } | undefined;
 
   private constructor(
     private readonly dir: string,
@@ -156,9 +157,9 @@ export class EmbeddedLog {
         this.endSeq += group.length;
         group.forEach((p, i) => p.resolve(first + i));
         this.waiters.wakeAll();
-        if (this.durableListeners.size > 0) {
-          const extent = this.extent();
-          for (const listener of this.durableListeners) listener(extent);
+        if (this.handOff?.wanted) {
+          this.handOff.wanted = false;
+          this.handOff.post(this.extent());
         }
       } catch (err) {
         // After a failed write or fdatasync the file's tail is unknown and retrying fsync is
@@ -264,7 +265,7 @@ export class EmbeddedLog {
    */
   async read(maxRecords: number, maxBytes = 8 * MiB): Promise<QueuedEnvelope[]> {
     if (this.closed) throw new Error('embedded log: read after close');
-    if (this.handedOff) throw new Error('embedded log: reading was handed to another thread');
+    if (this.handOff) throw new Error('embedded log: reading was handed to another thread');
     return this.reader.read(this.segments, this.endSeq, maxRecords, maxBytes);
   }
 
@@ -280,17 +281,28 @@ export class EmbeddedLog {
 
   /**
    * Hands reading to a reader on another thread (queue/log-follower.ts): this log stops
-   * reading, tells `onDurable` the new extent after every durable write, and from then on
-   * reclaims segments by the committed position alone. The follower commits through commit().
+   * reading, sends the follower extents through `post` when it asks (requestExtent), and from
+   * then on reclaims segments by the committed position alone. The follower commits through
+   * commit().
    */
-  async handOffReading(onDurable: (extent: LogExtent) => void): Promise<LogHandOff> {
-    if (this.handedOff) throw new Error('embedded log: reading was already handed off');
+  async handOffReading(post: (extent: LogExtent) => void): Promise<LogHandOff> {
+    if (this.handOff) throw new Error('embedded log: reading was already handed off');
     this.reader.locate(this.segments);
     const start = this.reader.at;
-    this.handedOff = true;
+    this.handOff = { post, wanted: false };
     await this.reader.release();
-    this.durableListeners.add(onDurable);
     return { start, committed: this.committedSeq, extent: this.extent() };
+  }
+
+  /**
+   * The follower knows the log up to `after`: the extent is posted now if the log holds more,
+   * else after the next durable write. One request, one extent: the writer's thread sends
+   * nothing the follower has not asked for, however many writes it makes meanwhile.
+   */
+  requestExtent(after: number): void {
+    if (!this.handOff) throw new Error('embedded log: requestExtent before handOffReading');
+    if (this.endSeq > after) this.handOff.post(this.extent());
+    else this.handOff.wanted = true;
   }
 
   /** Records that everything before `nextSeq` is stored, and deletes segments no longer needed. */
@@ -313,7 +325,7 @@ export class EmbeddedLog {
   private async reclaim(): Promise<void> {
     // The reader never stands below the committed position, so a segment wholly below it is
     // finished. (Reading here, the reader is first moved past segments it read to their end.)
-    const readerAt = this.handedOff ? undefined : this.reader.locate(this.segments);
+    const readerAt = this.handOff ? undefined : this.reader.locate(this.segments);
     let removed = 0;
     while (this.segments.length > 1 && this.segments[1]!.firstSeq <= this.committedSeq && this.segments[0]!.firstSeq !== readerAt) {
       const gone = this.segments.shift()!;
@@ -328,7 +340,7 @@ export class EmbeddedLog {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.closed = true;
-      this.durableListeners.clear();
+      if (this.handOff) this.handOff.wanted = false;
       this.waiters.wakeAll();
       while (this.flushing) await this.flushing;
       await this.committing;

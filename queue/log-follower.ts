@@ -1,6 +1,7 @@
 // The embedded log as seen by a consumer on another thread: it reads the segment files itself
-// and learns what is durable from the writer's messages (EmbeddedLog.handOffReading); commits
-// go back to the writer, which owns the position file and deletes finished segments.
+// and learns what is durable from the writer's messages (EmbeddedLog.handOffReading), asking for
+// the next extent as soon as it has one, so one is always on its way and never more than one;
+// commits go back to the writer, which owns the position file and deletes finished segments.
 import { DataWaiters } from './data-waiters.js';
 import type { QueuedEnvelope } from './envelope.js';
 import type { LogExtent, LogHandOff } from './embedded-log.js';
@@ -22,17 +23,27 @@ export class LogFollower implements ConsumerLog {
   private readonly waiters = new DataWaiters();
   private readonly commits = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
 
-  /** `requestCommit` asks the writer to commit; it answers through committed() or commitFailed(). */
-  constructor(handOff: LogHandOff, private readonly requestCommit: (nextSeq: number) => void) {
+  /**
+   * `requestCommit` asks the writer to commit; it answers through committed() or commitFailed().
+   * `requestExtent` asks for the extent past `after` (EmbeddedLog.requestExtent); it answers
+   * through update().
+   */
+  constructor(
+    handOff: LogHandOff,
+    private readonly requestCommit: (nextSeq: number) => void,
+    private readonly requestExtent: (after: number) => void,
+  ) {
     this.extent = handOff.extent;
     this.committedSeq = handOff.committed;
     this.reader = new SegmentReader(handOff.start);
+    requestExtent(this.extent.end);
   }
 
-  /** The writer made more records durable (or started a segment, or deleted one). */
+  /** The writer made more records durable (and perhaps started or deleted segments). */
   update(extent: LogExtent): void {
     this.extent = extent;
     if (this.reader.next < extent.end) this.waiters.wakeAll();
+    this.requestExtent(extent.end);
   }
 
   committed(nextSeq: number): void {

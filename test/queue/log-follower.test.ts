@@ -32,12 +32,16 @@ async function follow(log: EmbeddedLog): Promise<{ follower: LogFollower; extent
     extents += 1;
     follower.update(extent);
   });
-  follower = new LogFollower(handOff, (seq) => {
-    log.commit(seq).then(
-      () => follower.committed(seq),
-      (err: Error) => follower.commitFailed(seq, err.message),
-    );
-  });
+  follower = new LogFollower(
+    handOff,
+    (seq) => {
+      log.commit(seq).then(
+        () => follower.committed(seq),
+        (err: Error) => follower.commitFailed(seq, err.message),
+      );
+    },
+    (after) => log.requestExtent(after),
+  );
   return { follower, extents: () => extents };
 }
 
@@ -106,6 +110,17 @@ describe('log follower', () => {
     const reopened = await EmbeddedLog.open({ dir: dir.path, segmentBytes: 4096 });
     expect(reopened.committed).toBe(boundary);
     await reopened.close();
+  });
+
+  it('the writer sends an extent only when asked: many durable writes while the follower is busy bring one', async () => {
+    const log = await EmbeddedLog.open({ dir: dir.path });
+    let sent = 0;
+    // A follower whose thread is busy: it asked once and has not taken up the answer.
+    const handOff = await log.handOffReading(() => (sent += 1));
+    log.requestExtent(handOff.extent.end);
+    await append(log, 0, 50, 1); // 50 group commits
+    expect(sent).toBe(1);
+    await log.close();
   });
 
   it('after the hand-off the log itself refuses to read, and to hand off again', async () => {
