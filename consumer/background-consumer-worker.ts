@@ -60,7 +60,7 @@ async function start(): Promise<(() => Promise<void>) | undefined> {
       queueName: data.queueName,
       maxRows: data.maxRows,
       maxWaitMs: data.maxWaitMs,
-      metrics: relayedMetrics((call) => post({ type: 'metric', call })),
+      metrics: relayedMetrics((calls) => post({ type: 'metrics', calls })),
       // A failure the consumer retries, or (once it is unhealthy) the one that stopped it.
       onError: (err) => post({ type: 'error', error: serialize(err), fatal: !consumer.healthy }),
       onBatch: (rows) => post({ type: 'batch', rows }),

@@ -20,14 +20,7 @@ import type { Config } from '../core/config.js';
 import type { Metrics } from '../core/metrics.js';
 import type { EmbeddedLog, LogExtent, LogHandOff } from '../queue/embedded-log.js';
 import { replayMetricCall, type MetricCall } from './consumer-metrics.js';
-
-export interface ConsumerWorkerData {
-  store: Pick<Config, 'dataDir' | 'clickhouse'>;
-  queueName: string;
-  maxRows: number;
-  maxWaitMs: number;
-  handOff: LogHandOff;
-}
+import type { EmbeddedConsumerOptions } from './embedded-consumer.js';
 
 /** An error as it crosses threads (class and extra fields do not survive a structured clone). */
 export interface SerializedError {
@@ -46,21 +39,23 @@ export type ToConsumerWorker =
 export type FromConsumerWorker =
   | { type: 'want-extent'; after: number }
   | { type: 'commit'; seq: number }
-  | { type: 'metric'; call: MetricCall }
+  | { type: 'metrics'; calls: MetricCall[] }
   | { type: 'batch'; rows: number }
   | { type: 'error'; error: SerializedError; fatal: boolean }
   | { type: 'stopped' };
 
-export interface BackgroundConsumerOptions {
+/** As EmbeddedConsumerOptions, but the log is handed over and the store opened on the thread. */
+export interface BackgroundConsumerOptions extends Pick<EmbeddedConsumerOptions, 'queueName' | 'maxRows' | 'maxWaitMs' | 'onBatch'> {
   log: EmbeddedLog;
+  /** What the thread opens its own store with (store/open-store.ts). */
   store: Pick<Config, 'dataDir' | 'clickhouse'>;
-  queueName: string;
-  maxRows: number;
-  maxWaitMs: number;
   metrics?: Metrics;
   onError?: (err: Error) => void;
-  /** Called after each batch is stored and committed. */
-  onBatch?: (rows: number) => void;
+}
+
+/** What the thread starts from. */
+export interface ConsumerWorkerData extends Pick<BackgroundConsumerOptions, 'store' | 'queueName' | 'maxRows' | 'maxWaitMs'> {
+  handOff: LogHandOff;
 }
 
 // Longer than the consumer's own bound on its final flush (10 s, embedded-consumer.ts).
@@ -123,8 +118,8 @@ export class BackgroundConsumer {
         );
         return;
       }
-      case 'metric':
-        if (metrics) replayMetricCall(metrics, message.call);
+      case 'metrics':
+        if (metrics) for (const call of message.calls) replayMetricCall(metrics, call);
         return;
       case 'batch':
         this.opts.onBatch?.(message.rows);

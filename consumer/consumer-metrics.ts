@@ -1,5 +1,5 @@
-// The metrics a consumer records, and how a consumer on another thread records them: each call
-// becomes a message that the main thread replays on the process's one registry (prom-client
+// The metrics a consumer records, and how a consumer on another thread records them: its calls
+// travel as messages that the main thread replays on the process's one registry (prom-client
 // registries live in one thread, and /metrics is served by the main one).
 import type { Metrics } from '../core/metrics.js';
 
@@ -24,21 +24,36 @@ export type MetricCall =
   | { metric: 'duplicatesSkipped'; method: 'inc'; args: [number] }
   | { metric: 'deadLetters'; method: 'inc'; args: [{ reason: string }] };
 
-/** Consumer metrics that hand every call to `send` instead of a registry. */
-export function relayedMetrics(send: (call: MetricCall) => void): ConsumerMetrics {
+/**
+ * Consumer metrics that hand their calls to `send` instead of a registry: the calls made in one
+ * synchronous run (a batch's, or a read's) go in one message, not one message each (a batch of
+ * dead letters counts one call per row).
+ */
+export function relayedMetrics(send: (calls: MetricCall[]) => void): ConsumerMetrics {
+  let calls: MetricCall[] = [];
+  const record = (call: MetricCall) => {
+    if (calls.length === 0) {
+      queueMicrotask(() => {
+        const batch = calls;
+        calls = [];
+        send(batch);
+      });
+    }
+    calls.push(call);
+  };
   return {
-    queueBacklog: { set: (value) => send({ metric: 'queueBacklog', method: 'set', args: [value] }) },
-    storeFailures: { inc: () => send({ metric: 'storeFailures', method: 'inc', args: [] }) },
-    batchRows: { observe: (value) => send({ metric: 'batchRows', method: 'observe', args: [value] }) },
+    queueBacklog: { set: (value) => record({ metric: 'queueBacklog', method: 'set', args: [value] }) },
+    storeFailures: { inc: () => record({ metric: 'storeFailures', method: 'inc', args: [] }) },
+    batchRows: { observe: (value) => record({ metric: 'batchRows', method: 'observe', args: [value] }) },
     insertSeconds: {
       startTimer: (labels) => {
         const started = performance.now();
-        return () => send({ metric: 'insertSeconds', method: 'observe', args: [labels, (performance.now() - started) / 1000] });
+        return () => record({ metric: 'insertSeconds', method: 'observe', args: [labels, (performance.now() - started) / 1000] });
       },
     },
-    storedRows: { inc: (labels, value) => send({ metric: 'storedRows', method: 'inc', args: [labels, value] }) },
-    duplicatesSkipped: { inc: (value) => send({ metric: 'duplicatesSkipped', method: 'inc', args: [value] }) },
-    deadLetters: { inc: (labels) => send({ metric: 'deadLetters', method: 'inc', args: [labels] }) },
+    storedRows: { inc: (labels, value) => record({ metric: 'storedRows', method: 'inc', args: [labels, value] }) },
+    duplicatesSkipped: { inc: (value) => record({ metric: 'duplicatesSkipped', method: 'inc', args: [value] }) },
+    deadLetters: { inc: (labels) => record({ metric: 'deadLetters', method: 'inc', args: [labels] }) },
   };
 }
 
