@@ -8,10 +8,9 @@ import { toClickHouseTime, type DeadLetterRow, type ReplyRow } from '../store/st
 
 export type Converted = { kind: 'reply'; row: ReplyRow } | { kind: 'dead_letter'; row: DeadLetterRow };
 
-export function toRow(item: QueuedEnvelope, queueName: string): Converted {
+function deadLetter(item: QueuedEnvelope, queueName: string, code: string, reason: string): Converted {
   const { envelope } = item;
-  const position = { queue_name: queueName, queue_partition: item.partition, queue_offset: item.offset };
-  const deadLetter = (code: string, reason: string): Converted => ({
+  return {
     kind: 'dead_letter',
     row: {
       agent: envelope.agent,
@@ -20,20 +19,27 @@ export function toRow(item: QueuedEnvelope, queueName: string): Converted {
       reason,
       signature_status: envelope.signature,
       raw_body_base64: envelope.body.toString('base64'),
-      ...position,
+      queue_name: queueName,
+      queue_partition: item.partition,
+      queue_offset: item.offset,
     },
-  });
-  if (envelope.reject) return deadLetter(envelope.reject.code, envelope.reject.reason);
+  };
+}
+
+// Runs once per stored row: no closures or spreads here (each one is garbage per row).
+export function toRow(item: QueuedEnvelope, queueName: string): Converted {
+  const { envelope } = item;
+  if (envelope.reject) return deadLetter(item, queueName, envelope.reject.code, envelope.reject.reason);
 
   // The same checks of the bytes as ingest's (UTF-8, one value per key, no prototype keys), so a
   // body that reached the queue some other way is held to the same rules.
   const parsed = parseBody(envelope.body);
   if (!parsed.ok) {
     const error = new AppError(parsed.code, parsed.args);
-    return deadLetter(error.code, error.message);
+    return deadLetter(item, queueName, error.code, error.message);
   }
   const checked = payloadSchema.safeParse(parsed.value);
-  if (!checked.success) return deadLetter('invalid_payload', `Payload does not match the Aksita webhook schema: ${describeIssues(checked.error)}`);
+  if (!checked.success) return deadLetter(item, queueName, 'invalid_payload', `Payload does not match the Aksita webhook schema: ${describeIssues(checked.error)}`);
   const p = checked.data;
   const time = p.timestamp;
   return {
@@ -52,7 +58,9 @@ export function toRow(item: QueuedEnvelope, queueName: string): Converted {
       received_at: toClickHouseTime(envelope.receivedAtMs),
       signature_status: envelope.signature,
       raw_body: parsed.text,
-      ...position,
+      queue_name: queueName,
+      queue_partition: item.partition,
+      queue_offset: item.offset,
     },
   };
 }

@@ -80,10 +80,9 @@ export class SegmentReader {
       const buf = await readAt(fh, Math.max(firstBytes, Math.min(budget, segment.size - offset)), offset, segment.file);
       const scan = scanRecords(buf, false, maxRecords - out.length);
       if (scan.corrupt || scan.records.length === 0) throw new Error(`embedded log: unreadable record at ${segment.file}:${offset + scan.validEnd}`);
-      for (const r of scan.records) {
-        // Copy out of the read buffer so it can be freed; the envelope keeps only its record.
-        out.push({ envelope: decodeEnvelope(Buffer.from(r.payload)), partition: 0, offset: this.position.seq++ });
-      }
+      // Envelopes keep views into the read buffer, not copies: a read is at most maxBytes, and the
+      // batch it fills is converted and dropped as a whole (a copy per record cost about 1 µs).
+      for (const r of scan.records) out.push({ envelope: decodeEnvelope(r.payload), partition: 0, offset: this.position.seq++ });
       this.position.offset += scan.validEnd;
       budget -= scan.validEnd;
       if (budget <= 0) break;
