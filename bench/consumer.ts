@@ -9,6 +9,9 @@ import type { ConsumerJob, ConsumerResult } from './consumer-worker.js';
 import { pinned, runJsonWorker, tsArgv } from './processes.js';
 import { figure } from './stats.js';
 
+/** The raw insert ceiling on the machine the issue's consumer targets were set on (rows/s). */
+const ASSUMED_CEILING = 440_000;
+
 async function runConsumer(job: ConsumerJob): Promise<ConsumerResult> {
   const result = await runJsonWorker<ConsumerResult>(pinned('all', tsArgv('consumer-worker.ts', JSON.stringify(job))), `consumer-worker ${job.mode}`);
   if (result.stored !== job.rows) throw new Error(`consumer-worker ${job.mode}: ${result.stored} rows stored, expected ${job.rows}`);
@@ -44,8 +47,16 @@ export async function consumerSection(ctx: BenchContext): Promise<void> {
   ctx.rows.push({ section: S, measure: 'chDB raw insert including building the JSON from queue envelopes', unit: 'rows/s', figure: figure(withJson) });
   ctx.rows.push({ section: S, measure: 'embedded log → chDB, default batches', unit: 'rows/s', figure: emb, target: { text: '≥ 150000', met: emb.median >= 150_000 } });
   ctx.rows.push({ section: S, measure: 'Kafka topic (6 partitions) → chDB, default batches, from group join', unit: 'rows/s', figure: kaf, target: { text: '≥ 100000', met: kaf.median >= 100_000 } });
-  ctx.rows.push({ section: S, measure: 'embedded / raw ceiling', unit: 'ratio', figure: figure(results.get('embedded')!.map((v, i) => v / results.get('raw')![i]!)) });
-  ctx.rows.push({ section: S, measure: 'Kafka / raw ceiling', unit: 'ratio', figure: figure(results.get('kafka')!.map((v, i) => v / results.get('raw')![i]!)) });
+  // The absolute targets were set on a machine whose raw ceiling was about 440k rows/s (issue 7);
+  // over the ceiling measured in the same run they are 150/440 and 100/440, which is how they
+  // compare across machines (both figures are shown, and only the absolute one is the target).
+  const embRatio = figure(results.get('embedded')!.map((v, i) => v / results.get('raw')![i]!));
+  const kafRatio = figure(results.get('kafka')!.map((v, i) => v / results.get('raw')![i]!));
+  const scaled = (target: number, ratio: typeof embRatio) => ({ text: `(≥ ${(target / ASSUMED_CEILING).toFixed(2)}: ${target / 1000}k of the 440k ceiling the target assumed)`, met: ratio.median >= target / ASSUMED_CEILING });
+  ctx.rows.push({ section: S, measure: 'embedded / raw ceiling', unit: 'ratio', figure: embRatio, target: scaled(150_000, embRatio) });
+  ctx.rows.push({ section: S, measure: 'Kafka / raw ceiling', unit: 'ratio', figure: kafRatio, target: scaled(100_000, kafRatio) });
   ctx.json.consumer_embedded_rows_per_s = emb.median;
   ctx.json.consumer_kafka_rows_per_s = kaf.median;
+  ctx.json.consumer_embedded_vs_raw = embRatio.median;
+  ctx.json.consumer_kafka_vs_raw = kafRatio.median;
 }
