@@ -7,7 +7,7 @@ import { AppError } from '../core/errors.js';
 import { applyMigrations } from './migrate.js';
 import { DEAD_LETTERS_TABLE, REPLIES_TABLE } from './migrations.js';
 import { checkReadOnly, engineErrorCode, engineMessage } from './read-only-query.js';
-import { insertPayload } from './insert-payload.js';
+import { insertPayload, rowCount, type InsertRows } from './insert-payload.js';
 import { LARGE_QUERY, stringArrayExpression, stringLiteral } from './sql-literal.js';
 import {
   replyKeysOf,
@@ -88,7 +88,7 @@ export class ChdbStore implements Store {
     return new Set(out.text().split('\n').filter(Boolean).map(Number));
   }
 
-  insertReplies(rows: readonly ReplyRow[], token: string): Promise<void> {
+  insertReplies(rows: InsertRows<ReplyRow>, token: string): Promise<void> {
     return this.insertRows(REPLIES_TABLE, rows, token);
   }
 
@@ -96,8 +96,8 @@ export class ChdbStore implements Store {
     return this.insertRows(DEAD_LETTERS_TABLE, rows, token);
   }
 
-  private async insertRows<Row extends object>(table: string, rows: readonly Row[], token: string): Promise<void> {
-    if (rows.length === 0) return;
+  private async insertRows<Row extends object>(table: string, rows: InsertRows<Row>, token: string): Promise<void> {
+    if (rowCount(rows) === 0) return;
     const { columns, values, settings } = await insertPayload(rows, token);
     try {
       await this.session.insert({ table, values, format: 'TabSeparated', columns, settings: { ...settings, ...INSERT_COST, ...BACKGROUND_PRIORITY } });

@@ -10,7 +10,7 @@ import { clusterRunner } from './cluster-ddl.js';
 import { applyMigrations } from './migrate.js';
 import { DEAD_LETTERS_TABLE, REPLIES_TABLE } from './migrations.js';
 import { checkReadOnly, engineErrorCode, engineMessage } from './read-only-query.js';
-import { insertPayload } from './insert-payload.js';
+import { insertPayload, rowCount, type InsertRows } from './insert-payload.js';
 import { replyKeysOf, type DeadLetterRow, type QueryOptions, type ReplyKey, type ReplyRow, type Store } from './store.js';
 
 const READONLY = 164;
@@ -73,7 +73,7 @@ export class ClickHouseServerStore implements Store {
     return new Set(out.split('\n').filter(Boolean).map(Number));
   }
 
-  insertReplies(rows: readonly ReplyRow[], token: string): Promise<void> {
+  insertReplies(rows: InsertRows<ReplyRow>, token: string): Promise<void> {
     return this.insertRows(REPLIES_TABLE, rows, token);
   }
 
@@ -81,8 +81,8 @@ export class ClickHouseServerStore implements Store {
     return this.insertRows(DEAD_LETTERS_TABLE, rows, token);
   }
 
-  private async insertRows<Row extends object>(table: string, rows: readonly Row[], token: string): Promise<void> {
-    if (rows.length === 0) return;
+  private async insertRows<Row extends object>(table: string, rows: InsertRows<Row>, token: string): Promise<void> {
+    if (rowCount(rows) === 0) return;
     const payload = await insertPayload(rows, token);
     const settings: ClickHouseSettings = {
       ...payload.settings,

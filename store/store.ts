@@ -2,6 +2,8 @@
 // Implemented by chdb-store.ts (embedded engine); a ClickHouse-server implementation plugs in
 // behind the same interface.
 
+import type { InsertRows } from './insert-payload.js';
+
 /** One row of aksita.human_agent_replies as inserted (defaults fill the rest). */
 export interface ReplyRow {
   agent: string;
@@ -35,6 +37,29 @@ export interface DeadLetterRow {
   queue_partition: number;
   queue_offset: number;
 }
+
+/** Every column of ReplyRow, in the order the consumer encodes them. */
+export const REPLY_COLUMNS = [
+  'agent',
+  'message_id',
+  'conversation_id',
+  'response',
+  'credits',
+  'remaining_credits',
+  'additional_context',
+  'source',
+  'event_time',
+  'event_utc_offset_minutes',
+  'received_at',
+  'signature_status',
+  'raw_body',
+  'queue_name',
+  'queue_partition',
+  'queue_offset',
+] as const satisfies readonly (keyof ReplyRow)[];
+// A column added to ReplyRow but not to the list above fails to compile here.
+type Unlisted = Exclude<keyof ReplyRow, (typeof REPLY_COLUMNS)[number]>;
+true satisfies [Unlisted] extends [never] ? true : never;
 
 export interface ReplyKey {
   agent: string;
@@ -71,7 +96,7 @@ export interface Store {
   /** Which of `offsets` of one queue partition are already in the dead-letter table. */
   storedDeadLetterOffsets(queueName: string, partition: number, offsets: readonly number[]): Promise<Set<number>>;
   /** Inserts rows; a retry with the same token is a no-op. */
-  insertReplies(rows: readonly ReplyRow[], token: string): Promise<void>;
+  insertReplies(rows: InsertRows<ReplyRow>, token: string): Promise<void>;
   insertDeadLetters(rows: readonly DeadLetterRow[], token: string): Promise<void>;
   /** Runs trusted SQL written by this project. */
   query(sql: string, options: QueryOptions): Promise<Buffer>;

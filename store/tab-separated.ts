@@ -2,7 +2,7 @@
 // several times faster than JSON, and JavaScript writes it several times faster than
 // JSON.stringify builds JSON rows (BENCHMARKS.md, "Consumer"); the escaping below is the
 // format's own (ClickHouse docs, "TabSeparated: data formatting"), checked by a round trip
-// through the engine in test/store/tab-separated.test.ts.
+// through the engine in the store contract (test/store/store-contract.ts).
 
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 
@@ -37,13 +37,79 @@ function field(value: TsvValue): string {
 /** TabSeparated text of `rows`, with the values of `columns` in that order. */
 function toTabSeparated<Row extends object>(rows: readonly Row[], columns: readonly (keyof Row & string)[]): string {
   let out = '';
-  for (const row of rows) {
-    for (let c = 0; c < columns.length; c++) {
-      out += field(row[columns[c]!] as TsvValue);
-      out += c === columns.length - 1 ? '\n' : '\t';
-    }
+  for (const row of rows) out += line(row, columns);
+  return out;
+}
+
+function line<Row extends object>(row: Row, columns: readonly (keyof Row & string)[]): string {
+  let out = '';
+  for (let c = 0; c < columns.length; c++) {
+    out += field(row[columns[c]!] as TsvValue);
+    out += c === columns.length - 1 ? '\n' : '\t';
   }
   return out;
+}
+
+/** Rows already encoded for an insert: TabSeparated bytes with the values of `columns` in that order. */
+export interface EncodedRows<Row extends object> {
+  columns: readonly (keyof Row & string)[];
+  values: Buffer;
+  count: number;
+}
+
+/**
+ * Encodes rows one at a time into one growing buffer, as a consumer converts them. A batch's
+ * rows then live as bytes outside the JavaScript heap rather than as thousands of objects and
+ * strings that survive several garbage collections until the insert (garbage collection was a
+ * quarter of the consumer's time, BENCHMARKS.md, "Consumer").
+ */
+export class TabSeparatedWriter<Row extends object> {
+  private buf: Buffer;
+  private length = 0;
+  /** Where each row's bytes end. */
+  private readonly ends: number[] = [];
+
+  constructor(
+    readonly columns: readonly (keyof Row & string)[],
+    initialBytes = 64 * 1024,
+  ) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  get count(): number {
+    return this.ends.length;
+  }
+
+  add(row: Row): void {
+    const text = line(row, this.columns);
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    if (this.length + text.length * 3 > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + text.length * 3));
+      this.buf.copy(grown, 0, 0, this.length);
+      this.buf = grown;
+    }
+    this.length += this.buf.write(text, this.length, 'utf8');
+    this.ends.push(this.length);
+  }
+
+  /** The rows whose index passes `keep` (all rows when omitted), ready to insert. */
+  encoded(keep?: (index: number) => boolean): EncodedRows<Row> {
+    if (!keep) return { columns: this.columns, values: this.buf.subarray(0, this.length), count: this.count };
+    const parts: Buffer[] = [];
+    let count = 0;
+    // Runs of kept rows are copied as one part each.
+    let runStart = -1;
+    for (let i = 0; i <= this.ends.length; i++) {
+      const kept = i < this.ends.length && keep(i);
+      if (kept) count += 1;
+      if (kept && runStart < 0) runStart = i === 0 ? 0 : this.ends[i - 1]!;
+      if (!kept && runStart >= 0) {
+        parts.push(this.buf.subarray(runStart, this.ends[i - 1]!));
+        runStart = -1;
+      }
+    }
+    return { columns: this.columns, values: Buffer.concat(parts), count };
+  }
 }
 
 // Rows encoded between two yields to the event loop (about 0.5 ms): a batch of 20,000 rows

@@ -121,6 +121,7 @@ describe('exports while the pipeline stores replies', () => {
     await insertSyntheticReplies(store, 300_000); // January; the fixture is in March
     const pending = get('/api/reports/detail?from=2026-01-01&to=2026-01-31&tz=UTC&format=json');
     let inserts = 0;
+    let insertsDuringExport = 0;
     let finished = false;
     void pending.finally(() => (finished = true));
     // What the consumer does all the time: key checks and inserts, here of February replies.
@@ -129,11 +130,13 @@ describe('exports while the pipeline stores replies', () => {
       await store.storedReplyKeys([row]);
       await store.insertReplies([row], `during-export-${inserts}`);
       inserts += 1;
+      if (!finished) insertsDuringExport += 1;
     }
     const res = await pending;
     expect(res.statusCode).toBe(200);
     expect(jsonLines(res.body)).toHaveLength(300_000);
-    expect(inserts).toBeGreaterThan(3);
+    // Inserts completed while the export streamed (how many depends on the machine's speed).
+    expect(insertsDuringExport).toBeGreaterThan(0);
   });
 });
 
