@@ -7,14 +7,58 @@ import { LATEST_TUPLE, latestCreditsAsOfEnd, latestCreditsPerAgent, remainderWhe
 import { inRange, REPLIES } from './sql.js';
 
 /**
- * Each reply with the balance reported by the agent's previous reply in the range (itself for
- * the first). A window over every reply in the range.
+ * Credits used per agent and UTC day: the sum of drops in the balance between the agent's
+ * consecutive replies in the range, in the order (event_time, received_at, message_id), each
+ * drop counted on the day of the later reply (the report's credits_used, store/migrations.ts).
+ *
+ * The sum splits exactly by (agent, day), because the order starts with event_time: a day's
+ * drops are the pairs inside the day plus one pair across days, the day's first reply after the
+ * agent's last reply on its previous day with replies in the range (none for the first). So
+ * each (agent, day) group sorts its own balances (a GROUP BY, which the engine spreads over its
+ * threads; a window over all of an agent's replies sorted them in one) and a window over the
+ * days adds the pair across days. The drops are added in time order, starting with the pair
+ * across days, as the window form added them.
+ *
+ * The groups sort by event_time alone, reading neither received_at nor message_id (most of the
+ * cost: the column reads and the string sort). That is the full order wherever replies in the
+ * same millisecond have the same balance, since their order then cannot change a drop. An
+ * agent with two replies in the same millisecond and different balances ("tied") takes
+ * the full order: its days come from the window over its replies in the range
+ * (withPrevious), and the quick answer is only used for the other agents. `fast` is a
+ * scalar subquery, run once for both of its uses.
  */
-const withPrevious = () => `SELECT agent, event_time, received_at, message_id, remaining_credits,
+const withPrevious = () => `SELECT agent, event_time, remaining_credits,
     lagInFrame(remaining_credits, 1, remaining_credits) OVER (
       PARTITION BY agent ORDER BY event_time, received_at, message_id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS previous
   FROM ${REPLIES}
-  WHERE ${inRange()}`;
+  WHERE ${inRange()} AND has(tied_agents, agent)`;
+
+/** Per agent and UTC day: the balances in event_time order, whether a millisecond holds two different ones. */
+const BALANCES_PER_DAY = `SELECT agent, toDate(event_time) AS day,
+    arraySort(x -> x.2, arrayZip(groupArray(remaining_credits), groupArray(toUnixTimestamp64Milli(event_time)))) AS sorted,
+    arrayMap(x -> x.1, sorted) AS balances,
+    arrayExists((x, y) -> x.2 = y.2 AND NOT (x.1 = y.1), arrayPopFront(sorted), arrayPopBack(sorted)) AS tied
+  FROM ${REPLIES}
+  WHERE ${inRange()}
+  GROUP BY agent, day`;
+
+const CREDITS_USED_FAST = `SELECT toDateTime(day, 'UTC') AS time, agent,
+    arraySum(arrayMap((b, previous) -> greatest(previous - b, 0), balances, arrayPushFront(arrayPopBack(balances),
+      lagInFrame(balances[-1], 1, balances[1]) OVER (PARTITION BY agent ORDER BY day ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)))) AS credits_used,
+    max(tied) OVER (PARTITION BY agent) AS agent_tied
+  FROM (${BALANCES_PER_DAY})`;
+
+const creditsUsedPerDay = () => `WITH (SELECT groupArray((time, agent, credits_used, agent_tied)) FROM (${CREDITS_USED_FAST})) AS fast,
+  arrayDistinct(arrayMap(f -> f.2, arrayFilter(f -> f.4, fast))) AS tied_agents
+SELECT time, agent, credits_used
+FROM (
+  SELECT f.1 AS time, f.2 AS agent, f.3 AS credits_used FROM (SELECT arrayJoin(fast) AS f) WHERE NOT f.4
+  UNION ALL
+  SELECT toStartOfDay(toDateTime(event_time)) AS time, agent, sum(greatest(previous - remaining_credits, 0)) AS credits_used
+  FROM (${withPrevious()})
+  GROUP BY time, agent
+)
+ORDER BY time, agent`;
 
 const END_MS = 'toUnixTimestamp64Milli($__toTime_ms)';
 
@@ -130,10 +174,7 @@ ORDER BY time, agent`,
         title: 'Credits used per day',
         description:
           "Credits consumed per agent per UTC day: the sum of drops in remaining_credits between the agent's consecutive replies, attributed to the day of the later reply. Rises (top-ups) are not usage and are ignored; the drop before the first reply in the range is not visible.",
-        sql: `SELECT toStartOfDay(toDateTime(event_time)) AS time, agent, sum(greatest(previous - remaining_credits, 0)) AS credits_used
-FROM (${withPrevious()})
-GROUP BY time, agent
-ORDER BY time, agent`,
+        sql: creditsUsedPerDay(),
         unit: 'short',
       })
         .displayName('${__field.labels.agent}')
