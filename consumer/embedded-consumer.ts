@@ -13,6 +13,12 @@ import { prepareBatch, storedKeysOf, storePrepared, type PreparedBatch, type Sto
 // millisecond or two of the thread the receiver shares. A batch is gathered over several reads.
 const READ_BYTES = 1024 * 1024;
 
+// A batch is also full at this many bytes of bodies: a batch is held in memory (its bodies, and
+// its rows encoded for the insert, about twice as much again), and bodies may be up to
+// MAX_BODY_BYTES each, so BATCH_MAX_ROWS alone could ask for gigabytes. Typical events (about
+// 500 bytes) fill BATCH_MAX_ROWS (20,000) long before this.
+export const MAX_BATCH_BODY_BYTES = 32 * 1024 * 1024;
+
 export interface EmbeddedConsumerOptions {
   /** The embedded log, or a follower of it on another thread. */
   log: ConsumerLog;
@@ -21,6 +27,8 @@ export interface EmbeddedConsumerOptions {
   store: Store;
   maxRows: number;
   maxWaitMs: number;
+  /** Bodies' bytes that make a batch full (MAX_BATCH_BODY_BYTES when omitted). */
+  maxBatchBytes?: number;
   metrics?: ConsumerMetrics;
   onError?: (err: unknown) => void;
   /** Called after each batch is stored and committed. */
@@ -49,7 +57,9 @@ export class EmbeddedConsumer {
 
   private async loop(): Promise<void> {
     const { log, maxRows, maxWaitMs, queueName } = this.opts;
+    const maxBatchBytes = this.opts.maxBatchBytes ?? MAX_BATCH_BODY_BYTES;
     let batch: QueuedEnvelope[] = [];
+    let batchBytes = 0;
     let deadline = 0;
     // The previous batch being stored and committed while the next one is read and converted,
     // so the engine's insert and this thread's JavaScript run at the same time. Resolves false
@@ -57,11 +67,13 @@ export class EmbeddedConsumer {
     let previous: Promise<boolean> = Promise.resolve(true);
     let previousReplies: ReadonlyMap<string, unknown> = new Map();
     while (!this.abort.signal.aborted) {
-      const records = await log.read(maxRows - batch.length, READ_BYTES);
+      // Never past the byte cap by more than one record (a read returns its first record whatever its size).
+      const records = await log.read(maxRows - batch.length, Math.min(READ_BYTES, Math.max(1, maxBatchBytes - batchBytes)));
       if (records.length > 0 && batch.length === 0) deadline = Date.now() + maxWaitMs;
+      for (const r of records) batchBytes += r.envelope.body.length;
       batch.push(...records);
       if (this.opts.metrics) this.opts.metrics.queueBacklog.set(log.backlog);
-      const full = batch.length >= maxRows;
+      const full = batch.length >= maxRows || batchBytes >= maxBatchBytes;
       if (batch.length > 0 && (full || Date.now() >= deadline)) {
         const prepared = await prepareBatch(batch, queueName);
         // This batch's stored-key check runs during the previous batch's insert. Only this
@@ -77,6 +89,7 @@ export class EmbeddedConsumer {
         // Awaited on the next round, as above.
         previous.catch(() => undefined);
         batch = [];
+        batchBytes = 0;
       } else {
         await log.waitForData(batch.length > 0 ? deadline - Date.now() : 60_000, this.abort.signal);
       }

@@ -78,6 +78,21 @@ describe('embedded consumer', () => {
     await log.close();
   });
 
+  it('a batch is also full at maxBatchBytes of bodies, whatever BATCH_MAX_ROWS allows', async () => {
+    const log = await freshLog();
+    const tag = `bytes-${Date.now()}`;
+    // Bodies of one size, so the cap (just under ten of them) makes batches of exactly ten.
+    const bodies = Array.from({ length: 50 }, (_, i) => envelope(samplePayload({ additional_context: `${tag}-${String(i).padStart(2, '0')}-${'x'.repeat(1000)}` })));
+    const size = bodies[0]!.body.length;
+    expect(bodies.every((b) => b.body.length === size)).toBe(true);
+    for (const b of bodies) await log.append(b);
+    const sizes: number[] = [];
+    await drain(log, new EmbeddedConsumer({ log, queueName: await embeddedQueueName(logDir(log)), store, maxRows: 1000, maxWaitMs: 10, maxBatchBytes: 10 * size - 1, onBatch: (rows) => sizes.push(rows) }));
+    expect(sizes).toEqual([10, 10, 10, 10, 10]);
+    expect(await count(`startsWith(additional_context, '${tag}')`)).toBe(50);
+    await log.close();
+  });
+
   it('a crash after storing but before committing, replayed in different batches, stores each reply once', async () => {
     const log = await freshLog();
     const tag = `replay-${Date.now()}`;
