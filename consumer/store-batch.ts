@@ -38,9 +38,10 @@ export interface PreparedBatch {
 }
 
 // Rows converted between two yields to the event loop. Where the receiver shares this thread
-// (the Kafka consumer inside `start`), a webhook must not wait behind a whole batch (20,000 rows take about 100 ms
-// to convert); 64 rows take about 0.4 ms. While webhooks keep arriving, each turn of the event
-// loop serves all of them and then one slice, so a busy receiver keeps most of the thread.
+// (the Kafka consumer inside `start`), a webhook must not wait behind a whole batch (20,000 rows
+// take over 100 ms to convert); 64 rows take well under a millisecond. While webhooks keep
+// arriving, each turn of the event loop serves all of them and then one slice, so a busy
+// receiver keeps most of the thread.
 const ROWS_PER_SLICE = 64;
 
 export async function prepareBatch(batch: readonly QueuedEnvelope[], queueName: string): Promise<PreparedBatch> {

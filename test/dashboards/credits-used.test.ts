@@ -15,6 +15,7 @@ import { remainingCredits } from './expected-credits-health.js';
 import { DAY, HOUR, toReplyRow, WEEK_START, type FixtureReply } from './fixture.js';
 import { byLatest, groupBy, replies as inScenario, type Scenario } from './oracle.js';
 import { expandFor, panelQueries, runTable } from './panel-queries.js';
+import { expectRows } from './expect-rows.js';
 
 const MINUTE = 60_000;
 const AGENTS = ['calm', 'quiet', 'tied'];
@@ -114,18 +115,6 @@ const scenarios: Scenario[] = [
   scenario('nothing in range', at(6, T(12)), WEEK_START + 7 * DAY),
 ];
 
-/** Equal rows; floats to a relative 1e-9 (the engine and JavaScript may add in different orders). */
-function expectRows(actual: unknown[][], expected: unknown[][], label: string): void {
-  expect(actual.length, label).toBe(expected.length);
-  actual.forEach((row, i) =>
-    row.forEach((value, j) => {
-      const want = expected[i]![j];
-      if (typeof want === 'number' && typeof value === 'number') {
-        expect(Math.abs(value - want), `${label} row ${i} col ${j}: ${value} vs ${want}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(want)));
-      } else expect(value, `${label} row ${i} col ${j}`).toEqual(want);
-    }),
-  );
-}
 
 /**
  * What a wrong query would answer: the oracle's sums with another order or another pairing, so

@@ -11,6 +11,7 @@ import { latency, replyVolume, type PanelOracle } from './expected-volume-latenc
 import { buildDeadLetters, buildReplies, DAY, HOUR, toDeadLetterRow, toReplyRow, WEEK_START } from './fixture.js';
 import { expandFor, isNumericType, panelQueries, runTable, type PanelQuery, type Result } from './panel-queries.js';
 import type { Scenario } from './oracle.js';
+import { expectRows } from './expect-rows.js';
 
 const oracles: Record<string, Record<string, PanelOracle>> = {
   'aksita-reply-volume': replyVolume,
@@ -81,18 +82,6 @@ function expectShape(q: PanelQuery, r: Result): void {
   if (panel.type === 'stat') for (const t of r.types.slice(1)) expect(t).toSatisfy(isNumericType);
 }
 
-/** Equal rows; floats to a relative 1e-9 (the engine and JavaScript sum in different orders). */
-function expectRows(actual: unknown[][], expected: unknown[][]): void {
-  expect(actual.length, JSON.stringify(actual)).toBe(expected.length);
-  actual.forEach((row, i) =>
-    row.forEach((value, j) => {
-      const want = expected[i]![j];
-      if (typeof want === 'number' && typeof value === 'number') {
-        expect(Math.abs(value - want), `row ${i} col ${j}: ${value} vs ${want}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(want)));
-      } else expect(value, `row ${i} col ${j}`).toEqual(want);
-    }),
-  );
-}
 
 const run = (title: string, s: Scenario) => {
   const q = queries.find((x) => x.panel.title === title)!;

@@ -14,6 +14,7 @@ import { latency } from './expected-volume-latency.js';
 import { DAY, HOUR, toReplyRow, WEEK_START, type FixtureReply } from './fixture.js';
 import { gaps, replies as inScenario, type Scenario } from './oracle.js';
 import { expandFor, panelQueries, runTable } from './panel-queries.js';
+import { expectRows } from './expect-rows.js';
 
 const MINUTE = 60_000;
 const AGENTS = ['anna', 'bo', 'cy'];
@@ -112,18 +113,6 @@ const scenarios: Scenario[] = [
   scenario('inside five minutes on day 6', at(6, T(13, 0, 30)), at(6, T(13, 4, 59)), MINUTE),
 ];
 
-/** Equal rows; floats to a relative 1e-9. */
-function expectRows(actual: unknown[][], expected: unknown[][], label: string): void {
-  expect(actual.length, label).toBe(expected.length);
-  actual.forEach((row, i) =>
-    row.forEach((value, j) => {
-      const want = expected[i]![j];
-      if (typeof want === 'number' && typeof value === 'number') {
-        expect(Math.abs(value - want), `${label} row ${i} col ${j}: ${value} vs ${want}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(want)));
-      } else expect(value, `${label} row ${i} col ${j}`).toEqual(want);
-    }),
-  );
-}
 
 describe('reply gaps', () => {
   it('the replies tell conversations from conversation ids: grouped by conversation_id alone both panels differ', () => {

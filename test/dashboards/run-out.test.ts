@@ -14,6 +14,7 @@ import type { FixtureReply } from './fixture.js';
 import { HOUR, toReplyRow, WEEK_START } from './fixture.js';
 import type { Scenario } from './oracle.js';
 import { expandFor, panelQueries, runTable } from './panel-queries.js';
+import { expectRows } from './expect-rows.js';
 
 const MINUTE = 60_000;
 const AGENTS = ['hidden', 'seen', 'ties'];
@@ -107,18 +108,6 @@ afterAll(async () => {
   await close?.();
 });
 
-/** Equal rows; floats to a relative 1e-9 (the engine and JavaScript sum in different orders). */
-function expectRows(actual: unknown[][], expected: unknown[][], label: string): void {
-  expect(actual.length, label).toBe(expected.length);
-  actual.forEach((row, i) =>
-    row.forEach((value, j) => {
-      const want = expected[i]![j];
-      if (typeof want === 'number' && typeof value === 'number') {
-        expect(Math.abs(value - want), `${label} row ${i} col ${j}: ${value} vs ${want}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(want)));
-      } else expect(value, `${label} row ${i} col ${j}`).toEqual(want);
-    }),
-  );
-}
 
 // Ends on and inside five minutes, before, around and after the planted replies.
 const ends = [WEEK_START + 9 * HOUR, WEEK_START + 12 * HOUR + 12_345, WEEK_START + 15 * HOUR, WEEK_START + 15 * HOUR + 7 * MINUTE + 123];
