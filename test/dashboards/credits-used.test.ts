@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChdbStore } from '../../store/chdb-store.js';
 import { openMigratedStore } from '../helpers/migrated-store.js';
 import { remainingCredits } from './expected-credits-health.js';
-import { DAY, HOUR, toReplyRow, WEEK_START, type FixtureReply } from './fixture.js';
+import { balanceReply, DAY, HOUR, toReplyRow, WEEK_START, type FixtureReply } from './fixture.js';
 import { byLatest, groupBy, replies as inScenario, type Scenario } from './oracle.js';
 import { expandFor, panelQueries, runTable } from './panel-queries.js';
 import { expectRows } from './expect-rows.js';
@@ -26,21 +26,7 @@ function reply(agent: string, day: number, offsetMs: number, remaining: number, 
   const eventMs = WEEK_START + day * DAY + offsetMs;
   const receivedMs = eventMs + (opts.latency ?? 500);
   const n = opts.id ?? (seq += 1);
-  return {
-    agent,
-    conversation: `${agent}-${day}`,
-    // m-<agent><n>: the fixture's row builder reads the queue offset from the digits.
-    messageId: `m-${AGENTS.indexOf(agent) + 1}${String(n).padStart(4, '0')}`,
-    eventMs,
-    offsetMinutes: 0,
-    receivedMs,
-    storedMs: receivedMs + 50,
-    parts: 1,
-    credits: 0,
-    remaining,
-    source: 'human_agent',
-    signature: 'valid',
-  };
+  return balanceReply({ agent, agentIndex: AGENTS.indexOf(agent) + 1, n, conversation: `${agent}-${day}`, eventMs, receivedMs, remaining });
 }
 
 const T = (h: number, m = 0) => h * HOUR + m * MINUTE;

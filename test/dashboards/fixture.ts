@@ -128,6 +128,27 @@ export function buildDeadLetters(): FixtureDeadLetter[] {
 }
 
 /** Store rows. stored_at is given explicitly (the store lists the keys it was handed as columns) so pipeline latency is known. */
+/**
+ * A balance-only reply for the credits tests: message id m-<agentIndex><n> (the row builder reads
+ * the queue offset from the digits), stored 50 ms after it was received.
+ */
+export function balanceReply(r: { agent: string; agentIndex: number; n: number; conversation: string; eventMs: number; receivedMs: number; remaining: number }): FixtureReply {
+  return {
+    agent: r.agent,
+    conversation: r.conversation,
+    messageId: `m-${r.agentIndex}${String(r.n).padStart(4, '0')}`,
+    eventMs: r.eventMs,
+    offsetMinutes: 0,
+    receivedMs: r.receivedMs,
+    storedMs: r.receivedMs + 50,
+    parts: 1,
+    credits: 0,
+    remaining: r.remaining,
+    source: 'human_agent',
+    signature: 'valid',
+  };
+}
+
 export function toReplyRow(r: FixtureReply): ReplyRow & { stored_at: string } {
   return {
     agent: r.agent,

@@ -11,7 +11,7 @@ import type { ChdbStore } from '../../store/chdb-store.js';
 import { openMigratedStore } from '../helpers/migrated-store.js';
 import { remainingCredits } from './expected-credits-health.js';
 import type { FixtureReply } from './fixture.js';
-import { HOUR, toReplyRow, WEEK_START } from './fixture.js';
+import { balanceReply, HOUR, toReplyRow, WEEK_START } from './fixture.js';
 import type { Scenario } from './oracle.js';
 import { expandFor, panelQueries, runTable } from './panel-queries.js';
 import { expectRows } from './expect-rows.js';
@@ -30,21 +30,7 @@ function random(seed: number): () => number {
 }
 
 function reply(agent: string, n: number, eventMs: number, remaining: number, receivedMs = eventMs + 500): FixtureReply {
-  return {
-    agent,
-    conversation: `${agent}-${Math.floor(n / 7)}`,
-    // m-<agent><n>: the fixture's row builder reads the queue offset from the digits.
-    messageId: `m-${AGENTS.indexOf(agent) + 1}${String(n).padStart(4, '0')}`,
-    eventMs,
-    offsetMinutes: 0,
-    receivedMs,
-    storedMs: receivedMs + 50,
-    parts: 1,
-    credits: 0,
-    remaining,
-    source: 'human_agent',
-    signature: 'valid',
-  };
+  return balanceReply({ agent, agentIndex: AGENTS.indexOf(agent) + 1, n, conversation: `${agent}-${Math.floor(n / 7)}`, eventMs, receivedMs, remaining });
 }
 
 /** Six hours of replies per agent: a falling balance with small random rises, then a planted pattern. */
