@@ -9,6 +9,8 @@
 // not know throws rather than run on one replica only; test/store/cluster-ddl.test.ts
 // rewrites every migration and has the engine parse the result.
 
+import { stringLiteral } from './sql-literal.js';
+
 /**
  * Replication path and replica name: the server's documented defaults (default_replica_path,
  * default_replica_name). {uuid} is the same on every replica because the ON CLUSTER
@@ -27,15 +29,11 @@ const CREATE = new RegExp(
 const ALTER_DROP = new RegExp(String.raw`^(\s*(?:ALTER\s+TABLE|(?:DROP|TRUNCATE)\s+(?:TABLE|VIEW|DATABASE|DICTIONARY)(?:\s+IF\s+EXISTS)?)\s+)(${NAME})(?=\s|$)`, 'i');
 const ENGINE = /\bENGINE\s*=\s*(Replacing|Summing|Aggregating|Collapsing|VersionedCollapsing|Graphite)?MergeTree\b(\s*\(([^()]*)\))?/gi;
 
-/** Quotes a cluster name (or a {macro}) as the string literal ON CLUSTER accepts. */
-function clusterLiteral(cluster: string): string {
-  return `'${cluster.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
 /** Rewrites one statement for a replicated cluster; statements that are not DDL pass unchanged. */
 export function toClusterDdl(statement: string, cluster: string): string {
   if (!SCHEMA_DDL.test(statement)) return statement;
-  const on = ` ON CLUSTER ${clusterLiteral(cluster)}`;
+  // A cluster name (or a {macro}) as the string literal ON CLUSTER accepts.
+  const on = ` ON CLUSTER ${stringLiteral(cluster)}`;
   let out: string;
   if (CREATE.test(statement)) out = statement.replace(CREATE, (_m, head: string, name: string) => `${head}${name}${on}`);
   else if (ALTER_DROP.test(statement)) out = statement.replace(ALTER_DROP, (_m, head: string, name: string) => `${head}${name}${on}`);

@@ -1,5 +1,6 @@
 // Applies the migrations in migrations.ts that the store has not recorded yet.
 import { bootstrapStatements, migrations, MIGRATIONS_TABLE, type Migration } from './migrations.js';
+import { stringLiteral } from './sql-literal.js';
 
 /** Runs one trusted statement, returning its TSV output. */
 export type Runner = (sql: string) => Promise<string>;
@@ -13,8 +14,7 @@ export async function applyMigrations(run: Runner, list: readonly Migration[] = 
   for (const migration of [...list].sort((a, b) => a.version - b.version)) {
     if (applied.has(migration.version)) continue;
     for (const statement of migration.statements) await run(statement);
-    const name = migration.name.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
-    await run(`INSERT INTO ${MIGRATIONS_TABLE} (version, name) VALUES (${migration.version}, '${name}')`);
+    await run(`INSERT INTO ${MIGRATIONS_TABLE} (version, name) VALUES (${migration.version}, ${stringLiteral(migration.name)})`);
     done.push(migration.version);
   }
   return done;

@@ -1,8 +1,8 @@
-// Values written into SQL text, for the few queries that cannot use chDB's parameter binding:
-// chdb-node serializes bound queries through a chain that is per JavaScript thread, and two
-// bound queries running at once on different threads corrupt each other's parameters in the
-// engine (chdb's index.js says so). The consumer runs on a thread of its own
-// (consumer/background-consumer.ts), so its queries carry their values as literals.
+// Values written into SQL text: names in DDL and in the migrations' record (which cannot be
+// bound), and the consumer's checks, which must not be: chdb-node serializes bound queries
+// through a chain that is per JavaScript thread, and two bound queries running at once on
+// different threads corrupt each other's parameters in the engine (chdb's index.js says so).
+// The consumer runs on a thread of its own (consumer/background-consumer.ts).
 
 /** A ClickHouse string literal holding exactly `value` (backslash and quote escaped). */
 export function stringLiteral(value: string): string {
