@@ -15,15 +15,8 @@ import { decodeProduceResponse, encodeProduceRequest, type PartitionRecords } fr
 /** Metadata older than this is fetched again before the next send, as kafkajs's metadataMaxAge does. */
 const METADATA_MAX_AGE_MS = 300_000;
 
-export class KafkaSendError extends Error {
-  constructor(
-    message: string,
-    readonly retriable: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'KafkaSendError';
-  }
+class KafkaSendError extends Error {
+  override name = 'KafkaSendError';
 }
 
 /** One socket to one broker, with Produce requests in flight matched to responses by correlation id. */
@@ -43,8 +36,8 @@ class BrokerConnection {
     });
     this.connected.catch(() => undefined);
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.socket.on('error', (err) => this.fail(new KafkaSendError(`connection to Kafka broker ${address} failed: ${err.message}`, true, { cause: err })));
-    this.socket.on('close', () => this.fail(new KafkaSendError(`connection to Kafka broker ${address} closed`, true)));
+    this.socket.on('error', (err) => this.fail(new KafkaSendError(`connection to Kafka broker ${address} failed: ${err.message}`, { cause: err })));
+    this.socket.on('close', () => this.fail(new KafkaSendError(`connection to Kafka broker ${address} closed`)));
   }
 
   get usable(): boolean {
@@ -88,7 +81,7 @@ class BrokerConnection {
   }
 
   close(): void {
-    this.fail(new KafkaSendError(`connection to Kafka broker ${this.address} closed by the publisher`, false));
+    this.fail(new KafkaSendError(`connection to Kafka broker ${this.address} closed by the publisher`));
   }
 }
 
@@ -104,6 +97,7 @@ interface Metadata {
 
 export class KafkaDirectProducer {
   private metadata: Metadata | undefined;
+  private refreshing: Promise<void> | undefined;
   private readonly connections = new Map<number, BrokerConnection>();
   private correlationId = 0;
   // The same choice of partition as the forwarding path's kafkajs producer (kafka-publisher.ts).
@@ -114,8 +108,13 @@ export class KafkaDirectProducer {
     private readonly config: KafkaConfig,
   ) {}
 
-  /** Fetches partition leaders and broker addresses (again). */
-  async refresh(): Promise<void> {
+  /** Fetches partition leaders and broker addresses (again); one fetch at a time. */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.fetchMetadata().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async fetchMetadata(): Promise<void> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
@@ -134,7 +133,10 @@ export class KafkaDirectProducer {
    * leader acknowledged its records. Envelopes with the same key keep their relative order.
    */
   async send(envelopes: Envelope[]): Promise<void> {
-    if (!this.metadata || Date.now() - this.metadata.fetchedAt > METADATA_MAX_AGE_MS) await this.refresh();
+    if (!this.metadata) await this.refresh();
+    // Aged metadata is renewed beside the send, not before it: webhooks wait for this send. A
+    // leader that moved meanwhile refuses the send, and the publisher starts afresh.
+    else if (Date.now() - this.metadata.fetchedAt > METADATA_MAX_AGE_MS) this.refresh().catch(() => undefined);
     const { partitions, leaders } = this.metadata!;
     const byPartition = new Map<number, PartitionRecords>();
     for (const env of envelopes) {
@@ -148,7 +150,7 @@ export class KafkaDirectProducer {
     const byLeader = new Map<number, PartitionRecords[]>();
     for (const records of byPartition.values()) {
       const leader = leaders[records.partition]!;
-      if (leader < 0) throw new KafkaSendError(`partition ${records.partition} of ${this.config.topic} has no leader`, true);
+      if (leader < 0) throw new KafkaSendError(`partition ${records.partition} of ${this.config.topic} has no leader`);
       const led = byLeader.get(leader);
       if (led) led.push(records);
       else byLeader.set(leader, [records]);
@@ -164,12 +166,11 @@ export class KafkaDirectProducer {
     const results = decodeProduceResponse(await connection.request(correlationId, bytes));
     for (const { partition } of partitions) {
       const result = results.find((r) => r.partition === partition);
-      if (!result) throw new KafkaSendError(`Kafka broker ${connection.address} did not answer for partition ${partition}`, true);
+      if (!result) throw new KafkaSendError(`Kafka broker ${connection.address} did not answer for partition ${partition}`);
       // Any error, retriable or not, goes to the caller: it has the local log and a retrying client.
-      if (result.errorCode !== 0) {
-        this.metadata = undefined; // a moved leader or a changed topic: look again before the next send
-        throw new KafkaSendError(`Kafka broker ${connection.address} refused partition ${partition} (error code ${result.errorCode})`, true);
-      }
+      // The publisher then closes this producer, which drops the metadata: a moved leader or a
+      // changed topic is looked up again before the next direct send.
+      if (result.errorCode !== 0) throw new KafkaSendError(`Kafka broker ${connection.address} refused partition ${partition} (error code ${result.errorCode})`);
     }
   }
 
@@ -177,7 +178,7 @@ export class KafkaDirectProducer {
     const existing = this.connections.get(leader);
     if (existing?.usable) return existing;
     const broker = this.metadata!.brokers.get(leader);
-    if (!broker) throw new KafkaSendError(`Kafka broker ${leader} (a partition leader) is not in the cluster metadata`, true);
+    if (!broker) throw new KafkaSendError(`Kafka broker ${leader} (a partition leader) is not in the cluster metadata`);
     const connection = new BrokerConnection(`${broker.host}:${broker.port}`, broker.host, broker.port);
     this.connections.set(leader, connection);
     return connection;

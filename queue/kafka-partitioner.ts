@@ -38,7 +38,7 @@ export function murmur2(data: Uint8Array): number {
 }
 
 /** A key's partition among `count` partitions. */
-export const keyPartition = (key: Uint8Array, count: number): number => (murmur2(key) & 0x7fffffff) % count;
+const keyPartition = (key: Uint8Array, count: number): number => (murmur2(key) & 0x7fffffff) % count;
 
 /**
  * A kafkajs partitioner that places every message exactly as Partitioners.DefaultPartitioner does:

@@ -7,7 +7,7 @@
 import type { Envelope } from './envelope.js';
 import { HEADERS } from './kafka-message.js';
 
-export const PRODUCE_API_VERSION = 7;
+const PRODUCE_API_VERSION = 7;
 
 const HEADER_KEYS = {
   agent: Buffer.from(HEADERS.agent),
@@ -124,7 +124,7 @@ export interface PartitionRecords {
   keys: (Buffer | null)[];
 }
 
-export interface ProduceRequest {
+interface ProduceRequest {
   correlationId: number;
   clientId: string;
   /** -1: all in-sync replicas. */
@@ -197,7 +197,7 @@ export function encodeProduceRequest(req: ProduceRequest): Buffer {
   return buf;
 }
 
-export interface PartitionResult {
+interface PartitionResult {
   partition: number;
   errorCode: number;
   baseOffset: bigint;

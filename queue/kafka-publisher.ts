@@ -27,9 +27,10 @@ interface Pending {
 
 const FORWARD_BATCH = 1_000;
 /**
- * Body bytes per direct send, with an allowance for each record's key and headers. The broker
- * refuses a partition's record batch over its message.max.bytes (1 MiB by default), and after a
- * stall the waiting requests could add up to more than that.
+ * Bytes per send: a direct send counts bodies with an allowance for each record's key and
+ * headers; forwarding counts records as the local log stores them (body and metadata). The
+ * broker refuses a partition's record batch over its message.max.bytes (1 MiB by default), and
+ * after a stall the waiting requests could add up to more than that.
  */
 const SEND_BYTES = 512 * 1024;
 const RECORD_ALLOWANCE = 256;
@@ -40,17 +41,6 @@ function prefixWithin<T>(items: T[], size: (item: T) => number, limit: number): 
   let n = 0;
   while (n < items.length && (n === 0 || total + size(items[n]!) <= limit)) total += size(items[n++]!);
   return n;
-}
-
-/** `items` in order, cut into runs of at most `limit` (a larger item alone). */
-function bySize<T>(items: T[], size: (item: T) => number, limit: number): T[][] {
-  const out: T[][] = [];
-  for (let rest = items; rest.length > 0; ) {
-    const n = prefixWithin(rest, size, limit);
-    out.push(rest.slice(0, n));
-    rest = rest.slice(n);
-  }
-  return out;
 }
 
 /** `promise`, or a rejection after `ms`. The timer is cleared once the promise settles: one per send adds up. */
@@ -102,9 +92,13 @@ export class KafkaPublisher implements Publisher {
 
   /** Creates the topic if needed and learns its partition leaders for direct sends. */
   private async prepare(): Promise<void> {
+    await this.ensureTopic();
+    await this.direct.refresh();
+  }
+
+  private async ensureTopic(): Promise<void> {
     if (!this.topicReady) await prepareTopic(this.kafka, this.config);
     this.topicReady = true;
-    await this.direct.refresh();
   }
 
   private async connectProducer(): Promise<void> {
@@ -114,8 +108,7 @@ export class KafkaPublisher implements Publisher {
     });
     this.producerState = state.catch(() => 'disconnected' as const);
     await state;
-    if (!this.topicReady) await prepareTopic(this.kafka, this.config);
-    this.topicReady = true;
+    await this.ensureTopic();
   }
 
   private disconnectProducer(): Promise<void> {
@@ -171,11 +164,7 @@ export class KafkaPublisher implements Publisher {
 
   /** The oldest waiting requests, up to SEND_BYTES (at least one). */
   private takeGroup(): Pending[] {
-    const n = prefixWithin(this.pending, (p) => p.envelope.body.length + RECORD_ALLOWANCE, SEND_BYTES);
-    if (n < this.pending.length) return this.pending.splice(0, n);
-    const all = this.pending;
-    this.pending = [];
-    return all;
+    return this.pending.splice(0, prefixWithin(this.pending, (p) => p.envelope.body.length + RECORD_ALLOWANCE, SEND_BYTES));
   }
 
   private async settle(group: Pending[], done: Promise<void>): Promise<void> {
@@ -221,13 +210,13 @@ export class KafkaPublisher implements Publisher {
         continue;
       }
       try {
-        const batch = await this.fallback.read(FORWARD_BATCH);
+        // At most SEND_BYTES as stored (bodies and their metadata), so one send fits the broker's limit.
+        const batch = await this.fallback.read(FORWARD_BATCH, SEND_BYTES);
         if (batch.length === 0) {
           if (this.fallbackAppends === 0 && this.fallback.backlog === 0) {
             this.logger.info('local fallback log drained to Kafka: publishing directly again');
-            this.mode = 'direct';
+            this.setMode('direct');
             this.forwarding = undefined; // in the same turn: a direct send failing from now on needs a new forwarder
-            this.metrics?.kafkaFallbackActive.set(0);
             // Not awaited: this forwarder must be over before a new fallback needs one.
             void this.disconnectProducer();
             return;
@@ -236,17 +225,15 @@ export class KafkaPublisher implements Publisher {
           continue;
         }
         // Keep the batch until Kafka takes it: the log's read cursor has moved past it.
-        for (const part of bySize(batch, (q) => q.envelope.body.length + RECORD_ALLOWANCE, SEND_BYTES)) {
-          for (;;) {
-            try {
-              await withTimeout(this.producer.send({ topic: this.config.topic, acks: -1, messages: part.map((q) => toKafkaMessage(q.envelope)) }), 15_000, 'forwarding to Kafka');
-              break;
-            } catch (err) {
-              if (this.stop.signal.aborted) return;
-              this.logger.warn({ err: (err as Error).message, backlog: this.fallback.backlog }, 'forwarding to Kafka failed; retrying');
-              await sleep(delay, undefined, { signal: this.stop.signal }).catch(() => undefined);
-              delay = Math.min(delay * 2, 5_000);
-            }
+        for (;;) {
+          try {
+            await withTimeout(this.producer.send({ topic: this.config.topic, acks: -1, messages: batch.map((q) => toKafkaMessage(q.envelope)) }), 15_000, 'forwarding to Kafka');
+            break;
+          } catch (err) {
+            if (this.stop.signal.aborted) return;
+            this.logger.warn({ err: (err as Error).message, backlog: this.fallback.backlog }, 'forwarding to Kafka failed; retrying');
+            await sleep(delay, undefined, { signal: this.stop.signal }).catch(() => undefined);
+            delay = Math.min(delay * 2, 5_000);
           }
         }
         delay = 100;
