@@ -144,6 +144,9 @@ export class EmbeddedLog {
       const group = this.pending;
       this.pending = [];
       const bytes = group.reduce((n, p) => n + p.record.length, 0);
+      // Only the write and fdatasync are in the try: a failure there, and nothing after it, leaves
+      // the file's tail unknown.
+      let first: number;
       try {
         if (this.broken) throw this.broken;
         if (this.segments.at(-1)!.size >= this.segmentBytes) await this.roll();
@@ -153,22 +156,30 @@ export class EmbeddedLog {
         if (bytesWritten !== bytes) throw new Error(`short write: ${bytesWritten} of ${bytes} bytes`);
         await writer.datasync();
         target.size += bytes;
-        const first = this.endSeq;
+        first = this.endSeq;
         this.endSeq += group.length;
-        group.forEach((p, i) => p.resolve(first + i));
-        this.waiters.wakeAll();
-        if (this.handOff?.wanted) {
-          this.handOff.wanted = false;
-          this.handOff.post(this.extent());
-        }
       } catch (err) {
         // After a failed write or fdatasync the file's tail is unknown and retrying fsync is
         // not safe (the kernel may have dropped the dirty pages), so refuse further appends.
         this.broken ??= err instanceof Error ? err : new Error(String(err));
         const failure = new AppError('not_durable', ['the local log could not be written'], { cause: err });
         group.forEach((p) => p.reject(failure));
+        continue;
       } finally {
         this.pendingBytes -= bytes;
+      }
+      group.forEach((p, i) => p.resolve(first + i));
+      this.waiters.wakeAll();
+      if (this.handOff?.wanted) {
+        // The reader's thread asked for the new extent. Posting it concerns that reader alone: if
+        // it ever failed, the next group commit tries again, and the log stays writable.
+        // (Cleared before posting: the answer may ask for the next extent at once.)
+        this.handOff.wanted = false;
+        try {
+          this.handOff.post(this.extent());
+        } catch {
+          this.handOff.wanted = true;
+        }
       }
     }
     // In the same synchronous step as the emptiness check above: an append that comes after
@@ -325,7 +336,7 @@ export class EmbeddedLog {
   private async reclaim(): Promise<void> {
     // The reader never stands below the committed position, so a segment wholly below it is
     // finished. (Reading here, the reader is first moved past segments it read to their end.)
-    const readerAt = this.handOff ? undefined : this.reader.locate(this.segments);
+    const readerAt = this.handOff ? undefined : this.reader.locate(this.segments)?.firstSeq;
     let removed = 0;
     while (this.segments.length > 1 && this.segments[1]!.firstSeq <= this.committedSeq && this.segments[0]!.firstSeq !== readerAt) {
       const gone = this.segments.shift()!;
