@@ -80,11 +80,12 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
     if (config.kafka && kafka) {
       if (role !== 'consume') {
         const fallback = await EmbeddedLog.open({ dir: path.join(config.dataDir, 'kafka-fallback') });
+        // Registered as soon as it is open, so that a failure further on still closes it.
+        closers.push(() => fallback.close());
         if (fallback.backlog > 0) logger.info({ backlog: fallback.backlog }, 'forwarding events left in the local fallback log');
         const kp = new KafkaPublisher(kafka, config.kafka, fallback, logger, metrics);
         await kp.start();
         publisher = kp;
-        closers.push(() => fallback.close());
       }
       if (store) {
         const consumer = new KafkaReplyConsumer({ kafka, config: config.kafka, store, ...batch, logger, metrics });
@@ -95,6 +96,7 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
     } else if (store) {
       const logDir = path.join(config.dataDir, 'queue');
       const log = await EmbeddedLog.open({ dir: logDir });
+      closers.push(() => log.close());
       if (log.backlog > 0) logger.info({ backlog: log.backlog }, 'resuming events not yet stored');
       metrics.queueBacklog.set(log.backlog);
       // The consumer runs on a thread of its own (see consumer/background-consumer.ts).
@@ -109,7 +111,6 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
       readiness.consumer = async () => consumer.healthy;
       publisher = embeddedPublisher(log);
       consumerStop = () => consumer.stop();
-      closers.push(() => log.close());
     }
 
     app = await buildApp({ config, publisher, metrics, loggerInstance: logger, readiness, plugins });
