@@ -9,15 +9,15 @@ import type { Store } from '../store/store.js';
 import { retryUntilDone } from './retry.js';
 import { prepareBatch, storedKeysOf, storePrepared, type PreparedBatch, type StoredKeys } from './store-batch.js';
 
-// Bytes read (and decoded, synchronously) per read call: about 2,500 typical events, a
-// millisecond or two of the thread the receiver shares. A batch is gathered over several reads.
+// Bytes read (and decoded, synchronously) per read call: about 2,000 typical events, a
+// millisecond or two of this thread. A batch is gathered over several reads.
 const READ_BYTES = 1024 * 1024;
 
 // A batch is also full at this many bytes of bodies: a batch is held in memory (its bodies, and
 // its rows encoded for the insert, about twice as much again), and bodies may be up to
 // MAX_BODY_BYTES each, so BATCH_MAX_ROWS alone could ask for gigabytes. Typical events (about
 // 500 bytes) fill BATCH_MAX_ROWS (20,000) long before this.
-export const MAX_BATCH_BODY_BYTES = 32 * 1024 * 1024;
+const MAX_BATCH_BODY_BYTES = 32 * 1024 * 1024;
 
 export interface EmbeddedConsumerOptions {
   /** The embedded log, or a follower of it on another thread. */

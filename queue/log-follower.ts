@@ -71,13 +71,10 @@ export class LogFollower implements ConsumerLog {
 
   commit(nextSeq: number): Promise<void> {
     if (nextSeq <= this.committedSeq) return Promise.resolve();
+    // The consumer awaits each commit before the next, so positions are never asked for twice.
     return new Promise((resolve, reject) => {
-      const earlier = this.commits.get(nextSeq);
-      this.commits.set(nextSeq, {
-        resolve: () => (earlier?.resolve(), resolve()),
-        reject: (err) => (earlier?.reject(err), reject(err)),
-      });
-      if (!earlier) this.requestCommit(nextSeq);
+      this.commits.set(nextSeq, { resolve, reject });
+      this.requestCommit(nextSeq);
     });
   }
 

@@ -37,11 +37,10 @@ export class SegmentReader {
   }
 
   /**
-   * The segment the position is in, after stepping past segments read to their end. Returns
-   * the first segment number, or undefined if the position's segment is no longer listed and no
-   * listed segment starts where it stands.
+   * The segment the position is in, after stepping past segments read to their end; undefined
+   * if the position's segment is no longer listed and no listed segment starts where it stands.
    */
-  locate(segments: readonly SegmentExtent[]): number | undefined {
+  locate(segments: readonly SegmentExtent[]): SegmentExtent | undefined {
     let i = segments.findIndex((s) => s.firstSeq === this.position.segment);
     if (i < 0) {
       // The segment was reclaimed after this reader finished it: continue in the next one.
@@ -55,7 +54,7 @@ export class SegmentReader {
       this.position.segment = segments[i]!.firstSeq;
       this.position.offset = 0;
     }
-    return this.position.segment;
+    return segments[i];
   }
 
   /**
@@ -68,8 +67,7 @@ export class SegmentReader {
     const out: QueuedEnvelope[] = [];
     let budget = maxBytes;
     while (out.length < maxRecords && this.position.seq < end) {
-      const at = this.locate(segments);
-      const segment = segments.find((s) => s.firstSeq === at);
+      const segment = this.locate(segments);
       if (!segment) throw new Error(`embedded log: record ${this.position.seq} is in no segment on disk`);
       const { offset } = this.position;
       const fh = await this.fileOf(segment);
