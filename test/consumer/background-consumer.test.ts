@@ -99,6 +99,33 @@ describe('background consumer', () => {
     await log.close();
   });
 
+  it('a store that fails keeps the batch on the log, uncommitted, and the consumer healthy; it is stored once when the store recovers', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const { log, consumer, errors, drained } = await start('queue-4', metrics);
+    const tag = `bg-fail-${Date.now()}`;
+    await log.append(envelope(samplePayload({ additional_context: `${tag}-first` })));
+    await drained();
+    // The engine refuses any insert into a partition that holds a part already (the one above).
+    await db.store.query('ALTER TABLE aksita.human_agent_replies MODIFY SETTING parts_to_throw_insert = 1', { format: 'TSV' });
+    try {
+      const failing = new Promise<void>((resolve) => {
+        const check = setInterval(() => errors.length >= 2 && (clearInterval(check), resolve()), 10);
+      });
+      for (let i = 0; i < 20; i++) await log.append(envelope(samplePayload({ additional_context: tag })));
+      await failing;
+      expect(log.committed).toBe(1);
+      expect(consumer.healthy).toBe(true);
+      expect(await count(`additional_context = '${tag}'`)).toBe(0);
+    } finally {
+      await db.store.query('ALTER TABLE aksita.human_agent_replies RESET SETTING parts_to_throw_insert', { format: 'TSV' });
+    }
+    await drained();
+    expect(await count(`additional_context = '${tag}'`)).toBe(20);
+    expect(await metrics.registry.metrics()).toMatch(/aksita_store_failures_total [1-9]/);
+    await consumer.stop();
+    await log.close();
+  });
+
   it('a damaged log stops the consumer and marks it unhealthy, with the reason', async () => {
     // The record is damaged after it became durable and before the consumer thread reads it.
     const damage = async (log: EmbeddedLog) => {
