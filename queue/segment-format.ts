@@ -1,7 +1,10 @@
 // Framing of embedded-log segment files: each record is [u32 length][u32 crc32][payload].
-// Appends never overwrite, so a crash can only leave a torn record at the very end of the
-// newest segment; the length and CRC detect it and recovery truncates it away. A torn record
-// was never acknowledged (acks wait for fdatasync), so truncating it loses nothing accepted.
+// A segment is created at its full size, all zeros (embedded-log.ts says why), and records are
+// written over the zeros in order; a length of 0 (which no record has) therefore marks the end.
+// Records are never overwritten, so a crash can only leave a torn record (and possibly more of
+// its group) after the last complete one of the newest segment; the length and CRC detect it
+// and recovery clears it away. A torn record was never acknowledged (acks wait for fdatasync),
+// so clearing it loses nothing accepted.
 import { crc32 } from 'node:zlib';
 
 export const HEADER_BYTES = 8;
@@ -19,6 +22,17 @@ export function frameRecord(payload: Buffer): Buffer {
   out.writeUInt32BE(crc32(payload), 4);
   payload.copy(out, HEADER_BYTES);
   return out;
+}
+
+/** True when `buf` holds only zero bytes from `start` on: the unwritten part of a segment. */
+export function zeroFrom(buf: Buffer, start: number): boolean {
+  const CHUNK = 64 * 1024;
+  const zeros = Buffer.alloc(Math.min(CHUNK, Math.max(0, buf.length - start)));
+  for (let at = start; at < buf.length; at += CHUNK) {
+    const part = buf.subarray(at, Math.min(at + CHUNK, buf.length));
+    if (!part.equals(zeros.subarray(0, part.length))) return false;
+  }
+  return true;
 }
 
 export interface ScannedRecord {

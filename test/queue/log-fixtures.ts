@@ -1,6 +1,7 @@
 // Shared helpers for the embedded-log tests: envelopes that exercise every field, direct
 // access to segment files, and the FileHandle prototype for counting or failing syscalls.
-import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { open, readdir, readFile, type FileHandle } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EmbeddedLog } from '../../queue/embedded-log.js';
@@ -35,12 +36,32 @@ export async function readAll(log: EmbeddedLog): Promise<QueuedEnvelope[]> {
   }
 }
 
-/** Segment files in `dir`, oldest first, with the first sequence number each holds. */
-export async function segmentFiles(dir: string): Promise<{ file: string; firstSeq: number; size: number }[]> {
+/**
+ * Segment files in `dir`, oldest first, with the first sequence number each holds, the bytes
+ * its records fill (`size`: up to the first record that is not complete and valid) and the
+ * file's size (segments are created at full size, zeros after the records).
+ */
+export async function segmentFiles(dir: string): Promise<{ file: string; firstSeq: number; size: number; fileSize: number }[]> {
   const names = (await readdir(dir)).filter((n) => n.endsWith('.seg')).sort();
   return Promise.all(
-    names.map(async (n) => ({ file: path.join(dir, n), firstSeq: Number(n.slice(0, -4)), size: (await stat(path.join(dir, n))).size })),
+    names.map(async (n) => {
+      const file = path.join(dir, n);
+      const bytes = await readFile(file);
+      return { file, firstSeq: Number(n.slice(0, -4)), size: recordsEnd(bytes), fileSize: bytes.length };
+    }),
   );
+}
+
+/** Where the complete records at the start of a segment's bytes end, read by the framing's rules alone. */
+function recordsEnd(bytes: Buffer): number {
+  let at = 0;
+  while (at + 8 <= bytes.length) {
+    const length = bytes.readUInt32BE(at);
+    const end = at + 8 + length;
+    if (length === 0 || end > bytes.length || crc32(bytes.subarray(at + 8, end)) !== bytes.readUInt32BE(at + 4)) break;
+    at = end;
+  }
+  return at;
 }
 
 /** The prototype every FileHandle shares, so a spy on it sees the log's own handles. */
