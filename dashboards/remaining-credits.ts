@@ -11,21 +11,30 @@ import { inRange, REPLIES } from './sql.js';
  * consecutive replies in the range, in the order (event_time, received_at, message_id), each
  * drop counted on the day of the later reply (the report's credits_used, store/migrations.ts).
  *
- * The sum splits exactly by (agent, day), because the order starts with event_time: a day's
- * drops are the pairs inside the day plus one pair across days, the day's first reply after the
- * agent's last reply on its previous day with replies in the range (none for the first). So
- * each (agent, day) group sorts its own balances (a GROUP BY, which the engine spreads over its
- * threads; a window over all of an agent's replies sorted them in one) and a window over the
- * days adds the pair across days. The drops are added in time order, starting with the pair
- * across days, as the window form added them.
+ * One group per agent (a GROUP BY: the engine reads and collects on all its threads) sorts the
+ * agent's replies by event_time alone, reading neither received_at nor message_id (their reads
+ * and the string sort were most of the cost). That is the full order wherever replies in the
+ * same millisecond have the same balance, since their order then cannot change a drop. An agent
+ * with two replies in the same millisecond and different balances ("tied") takes the full
+ * order: its days come from the window over its replies in the range (withPrevious), and the
+ * quick answer is only used for the other agents. `fast` is a scalar subquery, run once for both
+ * of its uses.
  *
- * The groups sort by event_time alone, reading neither received_at nor message_id (most of the
- * cost: the column reads and the string sort). That is the full order wherever replies in the
- * same millisecond have the same balance, since their order then cannot change a drop. An
- * agent with two replies in the same millisecond and different balances ("tied") takes
- * the full order: its days come from the window over its replies in the range
- * (withPrevious), and the quick answer is only used for the other agents. `fast` is a
- * scalar subquery, run once for both of its uses.
+ * In the sorted replies a day's drops are consecutive: the pair across days (the day's first
+ * reply after the agent's last reply before it in the range; none for the agent's first) and
+ * then the pairs inside the day. So the drops are split where the day changes and each part is
+ * added in time order, starting with the pair across days: the same additions, in the same
+ * order, as the query this replaced (one group per agent and day, a window over the days for
+ * the pair across them), whose arrays moving through the window cost more than the sort.
+ * A drop is greatest(-(b - previous), 0), which is greatest(previous - b, 0) exactly (negation
+ * is exact, and a zero's sign cannot change a sum that starts at +0); the first reply's is
+ * greatest(-0, 0). `tied`: the difference of two finite balances is 0 exactly when they are
+ * equal (balances are finite: the payload schema, core/payload.ts, refuses others).
+ *
+ * Days are toDate(event_time), which wraps outside 1970-01-01 .. 2149-06-06. Inside that the day
+ * never falls as time rises, so sorting by time keeps each day's replies together and the days
+ * in order. A range reaching outside it (a constant condition, so only one sort runs) sorts by
+ * (day, time) instead, the order the per-day groups and the window over days gave there.
  */
 const withPrevious = () => `SELECT agent, event_time, remaining_credits,
     lagInFrame(remaining_credits, 1, remaining_credits) OVER (
@@ -33,20 +42,30 @@ const withPrevious = () => `SELECT agent, event_time, remaining_credits,
   FROM ${REPLIES}
   WHERE ${inRange()} AND has(tied_agents, agent)`;
 
-/** Per agent and UTC day: the balances in event_time order, whether a millisecond holds two different ones. */
-const BALANCES_PER_DAY = `SELECT agent, toDate(event_time) AS day,
-    arraySort(x -> x.2, arrayZip(groupArray(remaining_credits), groupArray(toUnixTimestamp64Milli(event_time)))) AS sorted,
+/** Milliseconds in the days toDate counts without wrapping: 65536 days from 1970-01-01. */
+const DATE_RANGE_MS = 65_536 * 86_400_000;
+
+/** Per agent: credits used on each day with replies (`used`, `days`), and whether a millisecond holds two different balances. */
+const CREDITS_USED_PER_AGENT = `SELECT agent,
+    arrayZip(groupArray(remaining_credits), groupArray(toUnixTimestamp64Milli(event_time))) AS replies,
+    if(toUnixTimestamp64Milli($__fromTime_ms) >= 0 AND toUnixTimestamp64Milli($__toTime_ms) < ${DATE_RANGE_MS},
+      arraySort(x -> x.2, replies),
+      arraySort(x -> bitShiftLeft(toInt128(toUInt16(toDate(fromUnixTimestamp64Milli(x.2, 'UTC')))), 64) + x.2, replies)) AS sorted,
     arrayMap(x -> x.1, sorted) AS balances,
-    arrayExists((x, y) -> x.2 = y.2 AND NOT (x.1 = y.1), arrayPopFront(sorted), arrayPopBack(sorted)) AS tied
+    arrayMap(x -> x.2, sorted) AS times,
+    arrayDifference(balances) AS rises,
+    arrayMap(t -> toDate(fromUnixTimestamp64Milli(t, 'UTC')), times) AS reply_days,
+    arrayMap(d -> d != 0, arrayDifference(arrayMap(d -> toUInt16(d), reply_days))) AS new_day,
+    arrayMap(part -> arraySum(part), arraySplit((r, starts) -> starts, arrayMap(r -> greatest(-r, 0), rises), new_day)) AS used,
+    arrayPushFront(arrayFilter((d, starts) -> starts, reply_days, new_day), reply_days[1]) AS days,
+    arrayExists((dt, r) -> dt = 0 AND r != 0, arrayDifference(times), rises) AS agent_tied
   FROM ${REPLIES}
   WHERE ${inRange()}
-  GROUP BY agent, day`;
+  GROUP BY agent`;
 
-const CREDITS_USED_FAST = `SELECT toDateTime(day, 'UTC') AS time, agent,
-    arraySum(arrayMap((b, previous) -> greatest(previous - b, 0), balances, arrayPushFront(arrayPopBack(balances),
-      lagInFrame(balances[-1], 1, balances[1]) OVER (PARTITION BY agent ORDER BY day ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)))) AS credits_used,
-    max(tied) OVER (PARTITION BY agent) AS agent_tied
-  FROM (${BALANCES_PER_DAY})`;
+const CREDITS_USED_FAST = `SELECT toDateTime(day, 'UTC') AS time, agent, credits_used, agent_tied
+  FROM (${CREDITS_USED_PER_AGENT})
+  ARRAY JOIN used AS credits_used, days AS day`;
 
 const creditsUsedPerDay = () => `WITH (SELECT groupArray((time, agent, credits_used, agent_tied)) FROM (${CREDITS_USED_FAST})) AS fast,
   arrayDistinct(arrayMap(f -> f.2, arrayFilter(f -> f.4, fast))) AS tied_agents

@@ -8,6 +8,11 @@
 // (any order gives the same drops) and with different balances, ordered by receipt against their
 // message ids and balances, and by message id alone when receipt ties too; rows stored out of
 // order and twice. Every range must give what the oracle gives from the replies alone.
+//
+// The panel's days are toDate(event_time), which wraps outside 1970-01-01 .. 2149-06-06: a range
+// reaching past either end must give what the per-day groups gave there (days as toDate counts
+// them, each sorted by time, in the order of those days), not what sorting all of an agent's
+// replies by time would give; and the same as inside for replies that are inside.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChdbStore } from '../../store/chdb-store.js';
 import { openMigratedStore } from '../helpers/migrated-store.js';
@@ -67,6 +72,17 @@ const replies: FixtureReply[] = [
   reply('tied', 3, T(5), 40),
 ];
 const data = { replies, deadLetters: [] };
+
+// early: a reply on 1969-12-31, which toDate counts as 2149-06-06, two on 1970-01-01 and one in
+// 2150, which toDate counts as 1970-07-28. By those days 90 -> 70 (1970-01-01, the agent's first),
+// 70 -> 60 (1970-07-28), 60 -> 100 (2149-06-06); by time 100 -> 90 -> 70 -> 60. The message ids
+// order 1970-01-01's two replies against their times, and so does the table.
+const early = [
+  reply('early', 0, -HOUR - WEEK_START, 100),
+  reply('early', 0, HOUR - WEEK_START, 90, { id: 8002 }),
+  reply('early', 0, 2 * HOUR - WEEK_START, 70, { id: 8001 }),
+  reply('early', 0, Date.UTC(2150, 0, 1) - WEEK_START, 60),
+];
 const oracle = remainingCredits['Credits used per day']!;
 
 let store: ChdbStore;
@@ -78,9 +94,10 @@ beforeAll(async () => {
   // stored a second time under a new token with merges stopped, so the table holds them twice.
   const rows = replies.map(toReplyRow).reverse();
   for (let i = 0; i < rows.length; i += 4) await store.insertReplies(rows.slice(i, i + 4), `credits-used:${i}`);
+  await store.insertReplies(early.map(toReplyRow), 'credits-used:early');
   await store.query('SYSTEM STOP MERGES aksita.human_agent_replies', { format: 'TSV' });
   await store.insertReplies([rows[0]!, rows[5]!, rows[20]!], 'credits-used:again');
-  expect(Number((await runTable(store, 'SELECT count() FROM aksita.human_agent_replies')).rows[0]![0])).toBe(rows.length + 3);
+  expect(Number((await runTable(store, 'SELECT count() FROM aksita.human_agent_replies')).rows[0]![0])).toBe(rows.length + early.length + 3);
 });
 
 afterAll(async () => {
@@ -162,5 +179,25 @@ describe('Credits used per day', () => {
     expect(get(4, 'calm')).toBe(30 + 10);
     expect(get(2, 'calm')).toBe(10);
     expect(get(5, 'calm')).toBe(40);
+  });
+
+  it('a range reaching past 1970 and 2149 takes the days in the order toDate gives them, as the per-day groups did', async () => {
+    const s = scenario('1969-12-31 to 2200', -DAY, Date.UTC(2200, 0, 1), ['early']);
+    const actual = await runTable(store, expandFor(panel.query.rawSql, s, [...AGENTS, 'early']));
+    // Sorted by time alone, 1970-01-01 would have 10 more (100 -> 90 across the days). The day
+    // 2149-06-06 shows as 2013-04-29 17:31:44 (toDateTime wraps too), as before.
+    expect(actual.rows).toEqual([
+      ['1970-01-01 00:00:00', 'early', 20],
+      ['1970-07-28 00:00:00', 'early', 10],
+      ['2013-04-29 17:31:44', 'early', 0],
+    ]);
+  });
+
+  it.each([
+    ['the whole week, ending in 2200', { ...scenarios[0]!, agents: AGENTS }],
+    ['tied alone, ending in 2200', scenarios[5]!],
+  ])('a range reaching past 2149-06-06 gives the same for replies before it: %s', async (_name, s) => {
+    const actual = await runTable(store, expandFor(panel.query.rawSql, { ...s, toMs: Date.UTC(2200, 0, 1) }, AGENTS));
+    expectRows(actual.rows, oracle(s, data).rows, s.name);
   });
 });
