@@ -230,7 +230,7 @@ export class EmbeddedLog {
       const firstSeq = Number(name.slice(0, 16));
       if (expected !== undefined && firstSeq !== expected) throw new Error(`embedded log: segment ${file} does not follow the one before it (expected it to start at ${expected})`);
       const buf = await readFile(file);
-      const scan = scanRecords(buf, true);
+      const scan = scanRecords(buf);
       // Zeros after the last record are the part of the segment not written yet; anything else
       // there is what a crash left of a group commit that never completed.
       if (!zeroFrom(buf, scan.validEnd)) {

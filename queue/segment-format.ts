@@ -47,15 +47,16 @@ export interface ScanResult {
   records: ScannedRecord[];
   /** Offset just past the last complete, valid record. */
   validEnd: number;
-  /** True when bytes after validEnd are a bad record, not merely an incomplete read. */
+  /** True when the bytes at validEnd are a bad record (a bad length or CRC), not merely one cut short. */
   corrupt: boolean;
 }
 
 /**
- * Reads complete records from `buf`. `complete` says buf holds the whole rest of the file,
- * so a short trailing record is torn rather than just not read yet.
+ * Reads complete records from `buf`, stopping at the first that is not: a record cut short by
+ * the end of `buf` (not read yet, or torn) ends the scan quietly; a bad length or CRC sets
+ * `corrupt`. Recovery tells a torn tail from unwritten space by what follows validEnd.
  */
-export function scanRecords(buf: Buffer, complete: boolean, maxRecords = Infinity): ScanResult {
+export function scanRecords(buf: Buffer, maxRecords = Infinity): ScanResult {
   const records: ScannedRecord[] = [];
   let pos = 0;
   while (records.length < maxRecords && pos + HEADER_BYTES <= buf.length) {
@@ -68,6 +69,5 @@ export function scanRecords(buf: Buffer, complete: boolean, maxRecords = Infinit
     records.push({ payload, start: pos, end });
     pos = end;
   }
-  const trailing = pos < buf.length && records.length < maxRecords;
-  return { records, validEnd: pos, corrupt: complete && trailing };
+  return { records, validEnd: pos, corrupt: false };
 }

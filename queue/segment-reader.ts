@@ -76,7 +76,7 @@ export class SegmentReader {
       if (firstBytes > segment.size - offset) throw new Error(`embedded log: record at ${segment.file}:${offset} runs past the durable end of the segment`);
       if (out.length > 0 && firstBytes > budget) break;
       const buf = await readAt(fh, Math.max(firstBytes, Math.min(budget, segment.size - offset)), offset, segment.file);
-      const scan = scanRecords(buf, false, maxRecords - out.length);
+      const scan = scanRecords(buf, maxRecords - out.length);
       if (scan.corrupt || scan.records.length === 0) throw new Error(`embedded log: unreadable record at ${segment.file}:${offset + scan.validEnd}`);
       // Envelopes keep views into the read buffer, not copies: a read is at most maxBytes, and the
       // batch it fills is converted and dropped as a whole (a copy per record cost about 1 µs).
