@@ -4,7 +4,7 @@
 import { createHook } from 'node:async_hooks';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { Kafka, logLevel, Partitioners, type KafkaMessage } from 'kafkajs';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import pino, { type Logger } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { KafkaConfig } from '../../core/config.js';
@@ -18,6 +18,7 @@ import { startBroker } from '../../tools/kafka/broker.js';
 import { waitFor } from '../helpers/pipeline-process.js';
 import { samplePayload } from '../helpers/sign.js';
 import { openPublisher } from '../helpers/kafka-publisher.js';
+import { freshTopicConfig, readTopic } from '../helpers/kafka-topic.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { readAll } from '../queue/log-fixtures.js';
 
@@ -25,25 +26,7 @@ const brokers = inject('kafkaBrokers').split(',');
 const logger = pino({ level: 'silent' });
 const kafka = new Kafka({ clientId: 'direct-test', brokers, logLevel: logLevel.NOTHING });
 
-function kafkaConfig(): KafkaConfig {
-  const id = randomUUID();
-  return { brokers, topic: `t-${id}`, partitions: 5, replicationFactor: 1, groupId: `g-${id}`, clientId: 'direct-test', publishTimeoutMs: 2_000 };
-}
-
-async function readTopic(topic: string, expected: number): Promise<{ partition: number; message: KafkaMessage }[]> {
-  return readTopicFrom(kafka, topic, expected);
-}
-
-async function readTopicFrom(client: Kafka, topic: string, expected: number): Promise<{ partition: number; message: KafkaMessage }[]> {
-  const consumer = client.consumer({ groupId: `reader-${randomUUID()}` });
-  const out: { partition: number; message: KafkaMessage }[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ partition, message }) => void out.push({ partition, message }) });
-  await waitFor(async () => out.length >= expected, `${expected} messages on ${topic}`);
-  await consumer.disconnect();
-  return out;
-}
+const kafkaConfig = () => freshTopicConfig(brokers, 5, 'direct-test');
 
 /** A logger that keeps what it writes, to count what happened. */
 function capturingLogger(): { logger: Logger; count: (pattern: RegExp) => number } {
@@ -98,7 +81,7 @@ describe('direct publishing to Kafka', () => {
     expect(fallback.end).toBe(0); // Kafka took every group directly
     expect(p.describe()).toMatchObject({ kafka: 'connected' });
 
-    const read = await readTopic(config.topic, envelopes.length);
+    const read = await readTopic(brokers, config.topic, envelopes.length);
     expect(read).toHaveLength(envelopes.length);
     const partition = Partitioners.DefaultPartitioner();
     const partitionMetadata = Array.from({ length: config.partitions }, (_, partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1], offlineReplicas: [], partitionErrorCode: 0 }));
@@ -120,7 +103,7 @@ describe('direct publishing to Kafka', () => {
     const envelopes = Array.from({ length: 30 }, (_, i) => ({ body: Buffer.alloc(100_000, i), key: 'one-conversation', agent: 'default', receivedAtMs: Date.now(), signature: 'valid' as const }));
     await Promise.all(envelopes.map((e) => p.publish(e)));
     expect(fallback.end).toBe(0);
-    const read = await readTopic(config.topic, 30);
+    const read = await readTopic(brokers, config.topic, 30);
     expect(read.map((r) => r.message.value![0])).toEqual(envelopes.map((_, i) => i)); // and in order
   });
 
@@ -142,7 +125,7 @@ describe('direct publishing to Kafka', () => {
 
     await admin.createTopics({ topics: [{ topic: config.topic, numPartitions: config.partitions }], waitForLeaders: true });
     await waitFor(async () => p.describe().kafka === 'connected', 'the local log to drain to Kafka', 60_000);
-    const read = await readTopic(config.topic, envelopes.length);
+    const read = await readTopic(brokers, config.topic, envelopes.length);
     expect(read.map((r) => r.message.value!.toString()).sort()).toEqual(envelopes.map((e) => e.body.toString()).sort());
     // Direct again: the next event goes straight to Kafka, and the forwarding client is gone.
     await p.publish({ body: Buffer.from('{"n":21}'), key: 'k', agent: 'default', receivedAtMs: Date.now(), signature: 'valid' });
@@ -208,8 +191,7 @@ describe('direct publishing to Kafka', () => {
     }
 
     // Every event is on the topic (those of a send abandoned at the deadline possibly twice).
-    const reader = new Kafka({ clientId: 'frozen-reader', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-    const bodies = new Set((await readTopicFrom(reader, config.topic, 23)).map((r) => r.message.value!.toString()));
+    const bodies = new Set((await readTopic([broker.bootstrap], config.topic, 23)).map((r) => r.message.value!.toString()));
     const sent = [0, 1000, 2000, ...[100, 200].flatMap((base) => Array.from({ length: 10 }, (_, i) => base + i))];
     expect(sent.filter((n) => !bodies.has(`{"n":${n}}`))).toEqual([]);
   });
@@ -232,7 +214,7 @@ describe('direct publishing to Kafka', () => {
     const reopened = await EmbeddedLog.open({ dir: fallbackDir });
     const inLog = await readAll(reopened);
     await reopened.close();
-    const onTopic = await readTopic(config.topic, bodies.length - inLog.length);
+    const onTopic = await readTopic(brokers, config.topic, bodies.length - inLog.length);
     const found = new Set([...onTopic.map((r) => r.message.value!.toString()), ...inLog.map((q) => q.envelope.body.toString())]);
     expect(bodies.filter((b) => !found.has(b))).toEqual([]);
   });
@@ -251,7 +233,7 @@ describe('direct publishing to Kafka', () => {
     });
     expect(p.describe()).toMatchObject({ kafka: 'fallback' });
     await waitFor(async () => p.describe().kafka === 'connected', 'the backlog to reach Kafka', 30_000);
-    const read = await readTopic(config.topic, envelopes.length);
+    const read = await readTopic(brokers, config.topic, envelopes.length);
     expect(read.map((r) => r.message.value!.toString().trim())).toEqual(envelopes.map((e) => e.body.toString().trim()));
   });
 

@@ -1,7 +1,6 @@
 // Publisher and consumer group against the real broker, storing into real chDB:
 // exactly-once results, a failing store, and a rebalance in the middle of the stream.
-import { createHmac, randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { createHmac } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { KafkaConfig } from '../../core/config.js';
@@ -14,37 +13,27 @@ import type { Store } from '../../store/store.js';
 import { waitFor } from '../helpers/pipeline-process.js';
 import { samplePayload } from '../helpers/sign.js';
 import { openPublisher } from '../helpers/kafka-publisher.js';
+import { freshTopicConfig, readTopic } from '../helpers/kafka-topic.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const brokers = inject('kafkaBrokers').split(',');
 const logger = pino({ level: 'silent' });
 const SECRET = 'kafka-secret';
 
-function kafkaConfig(): KafkaConfig {
-  const id = randomUUID();
-  return { brokers, topic: `t-${id}`, partitions: 3, replicationFactor: 1, groupId: `g-${id}`, clientId: 'test', publishTimeoutMs: 2_000 };
-}
+const kafkaConfig = () => freshTopicConfig(brokers, 3, 'test');
 
 function envelope(payload = samplePayload()): Envelope {
   return { body: Buffer.from(JSON.stringify(payload)), key: String(payload.conversation_id), agent: 'default', receivedAtMs: Date.now(), signature: 'valid' };
 }
 
-/** Reads a whole topic with a plain kafkajs consumer, independent of the code under test. */
-async function readTopic(topic: string, expected: number) {
-  const kafka = new Kafka({ clientId: 'reader', brokers, logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}` });
-  const messages: { partition: number; key: string; value: Buffer; headers: Record<string, string> }[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ partition, message }) => {
-      const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-      messages.push({ partition, key: message.key!.toString(), value: message.value!, headers });
-    },
-  });
-  await waitFor(async () => messages.length >= expected, `${expected} messages on ${topic}`);
-  await consumer.disconnect();
-  return messages;
+/** The whole topic, keys and headers as text. */
+async function readTopicText(topic: string, expected: number) {
+  return (await readTopic(brokers, topic, expected)).map(({ partition, message }) => ({
+    partition,
+    key: message.key!.toString(),
+    value: message.value!,
+    headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
+  }));
 }
 
 describe('Kafka publisher and consumer group', () => {
@@ -85,7 +74,7 @@ describe('Kafka publisher and consumer group', () => {
       }),
     );
     expect(fallback.end).toBe(0); // Kafka took everything directly
-    const messages = await readTopic(config.topic, 300);
+    const messages = await readTopicText(config.topic, 300);
     expect(messages).toHaveLength(300);
     const sent = new Map(envelopes.map((e) => [e.body.toString(), e]));
     for (const m of messages) {
