@@ -189,6 +189,9 @@ export class KafkaPublisher implements Publisher {
   private setMode(mode: 'direct' | 'fallback'): void {
     this.mode = mode;
     this.metrics?.kafkaFallbackActive.set(mode === 'fallback' ? 1 : 0);
+    // Direct mode has no forwarder: the one that drained the log is ending (it called this), and a
+    // direct send failing from now on needs a new one. In the same turn as the switch.
+    if (mode === 'direct') this.forwarding = undefined;
     if (mode === 'fallback' && !this.forwarding) {
       const forwarding: Promise<void> = this.forward().finally(() => {
         if (this.forwarding === forwarding) this.forwarding = undefined;
@@ -216,7 +219,6 @@ export class KafkaPublisher implements Publisher {
           if (this.fallbackAppends === 0 && this.fallback.backlog === 0) {
             this.logger.info('local fallback log drained to Kafka: publishing directly again');
             this.setMode('direct');
-            this.forwarding = undefined; // in the same turn: a direct send failing from now on needs a new forwarder
             // Not awaited: this forwarder must be over before a new fallback needs one.
             void this.disconnectProducer();
             return;
