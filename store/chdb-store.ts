@@ -63,12 +63,16 @@ export class ChdbStore implements Store {
     // The time window (a day either side of the batch's event times) prunes partitions and the
     // primary key's (agent, day) prefix, so the check reads recent granules, not the whole table;
     // message_id IN (...) then uses the bloom-filter index, and pairs are matched exactly here.
+    // PREWHERE reads message_id first and the other columns only for the rows it keeps (usually
+    // none): the engine's own choice read event_time first, and the check took twice the CPU
+    // (24 against 13 ms for 20,000 keys over 400,000 rows, half of them stored; about 10 ms of
+    // either is parsing the literal list).
     const times = keys.map((k) => k.event_time).filter((t): t is string => t !== undefined).sort();
     const window = times.length === keys.length ? { from: times[0]!, to: times.at(-1)! } : { from: '1970-01-01 00:00:00.000', to: '2299-12-31 23:59:59.999' };
     const out = await this.keyCheckSession.queryAsync(
       `SELECT agent, message_id FROM ${REPLIES_TABLE}
+       PREWHERE message_id IN ${stringArrayExpression([...new Set(keys.map((k) => k.message_id))])}
        WHERE event_time BETWEEN toDateTime64(${stringLiteral(window.from)}, 3, 'UTC') - INTERVAL 1 DAY AND toDateTime64(${stringLiteral(window.to)}, 3, 'UTC') + INTERVAL 1 DAY
-         AND message_id IN ${stringArrayExpression([...new Set(keys.map((k) => k.message_id))])}
          AND agent IN ${stringArrayExpression([...new Set(keys.map((k) => k.agent))])}
        SETTINGS ${LARGE_QUERY}, os_threads_nice_value_query = ${BACKGROUND_PRIORITY.os_threads_nice_value_query}`,
       { format: 'JSONCompactEachRow' },
