@@ -8,11 +8,11 @@ ARG NODE_IMAGE=node:24.11.1-bookworm-slim
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Production dependencies only, at the locked versions. `npm install` rather than `npm ci`, as in
-# .ci/run: the lock holds chDB's engine package for linux-x64 only (the other platforms' are not
-# served where it was made), which `npm ci` refuses; install also picks the right one on arm64.
-# The engine is prebuilt (@chdb/lib-linux-*), so no compiler is needed.
-RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
+# Production dependencies only, exactly as locked. The engine is prebuilt (@chdb/lib-linux-*, the
+# one for this platform), so no compiler is needed. The lock's entries for the engine packages of
+# other platforms carry no integrity hash (the registry the lock was made against does not serve
+# them); npm checks the tarball it fetches on arm64 against nothing but the name and version.
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
