@@ -11,7 +11,7 @@ COPY package.json package-lock.json ./
 # Production dependencies only, exactly as locked. The engine is prebuilt (@chdb/lib-linux-*, the
 # one for this platform), so no compiler is needed. The lock's entries for the engine packages of
 # other platforms carry no integrity hash (the registry the lock was made against does not serve
-# them); npm checks the tarball it fetches on arm64 against nothing but the name and version.
+# them), so on arm64 npm fetches the engine by name and version without checking its hash.
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS runtime
