@@ -1,6 +1,6 @@
 // The HTTP application: webhook routes, health, metrics, and any extra routes the composition
 // root adds (the read-only query API). Built without listening, so tests use inject().
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
 import type { Config } from '../core/config.js';
 import { AppError, isAppError, type ErrorCode } from '../core/errors.js';
 import type { Metrics } from '../core/metrics.js';
@@ -28,9 +28,10 @@ declare module 'fastify' {
 }
 
 // Fastify's own error codes, translated into the catalogue's.
-const FASTIFY_CODES: Record<string, (err: FastifyError, config: Config) => AppError> = {
+const FASTIFY_CODES: Record<string, (err: FastifyError, config: Config, req: FastifyRequest) => AppError> = {
   FST_ERR_CTP_BODY_TOO_LARGE: (_e, config) => new AppError('body_too_large', [config.maxBodyBytes]),
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: (e) => new AppError('unsupported_media_type', [/: (.*)$/.exec(e.message)?.[1] ?? 'missing']),
+  // From the request: fastify 5's message no longer names the type. Cut short, as it is echoed back.
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: (_e, _config, req) => new AppError('unsupported_media_type', [req.headers['content-type']?.slice(0, 100) || 'missing']),
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => new AppError('malformed_json', ['the body is shorter or longer than Content-Length']),
   FST_ERR_CTP_EMPTY_JSON_BODY: () => new AppError('empty_body'),
 };
@@ -65,7 +66,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     let error: AppError;
     if (isAppError(err)) error = err;
-    else if (err.code && FASTIFY_CODES[err.code]) error = FASTIFY_CODES[err.code]!(err, config);
+    else if (err.code && FASTIFY_CODES[err.code]) error = FASTIFY_CODES[err.code]!(err, config, req);
     else {
       req.log.error({ err }, 'unexpected error');
       error = new AppError('internal', [], { cause: err });

@@ -137,6 +137,16 @@ describe('POST /webhook with broken or hostile input', () => {
     expect(res.json().error).toMatchObject({ code: 'signature_invalid', message: expect.stringContaining('more than once') });
   });
 
+  it('a refused Content-Type is named in the error, and a missing one is called missing', async () => {
+    const post = (headers: Record<string, string>) => app.inject({ method: 'POST', url: '/webhook', payload: json(samplePayload()), headers });
+    const xml = await post({ 'content-type': 'application/xml; charset=utf-8' });
+    expect(xml.statusCode).toBe(415);
+    expect(xml.json().error.message).toBe('Content-Type "application/xml; charset=utf-8" is not supported. Expected application/json.');
+    const none = await post({});
+    expect(none.statusCode).toBe(415);
+    expect(none.json().error.message).toContain('"missing"');
+  });
+
   it('error messages never contain the secret', async () => {
     const res = await app.inject({ method: 'POST', url: '/webhook', payload: '{}', headers: { 'content-type': 'application/json', 'x-webhook-signature': 'bad' } });
     expect(res.body).not.toContain(SECRET);
