@@ -1,7 +1,7 @@
 // The parameters of a report, validated once for both entry points: the CLI
 // (`reply-analytics report --from ...`) and GET /api/reports/* on the running process.
 import { AppError } from '../core/errors.js';
-import { isTimeZone, parseLocalTime } from './zoned-time.js';
+import { canonicalTimeZone, parseLocalTime } from './zoned-time.js';
 
 export const REPORT_FORMATS = ['csv', 'json', 'parquet', 'html'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -34,6 +34,11 @@ export interface ReportInput {
 
 export const DEFAULT_TZ = 'UTC';
 
+// The range of the engine's DateTime64, whose text form also stops at four-digit years: the
+// end of 9999-12-31 would be "+010000-01-01T…", which it cannot read.
+const EARLIEST_MS = Date.UTC(1900, 0, 1);
+const LATEST_MS = Date.UTC(2300, 0, 1);
+
 /**
  * Validates a report request. `flag` names a parameter in messages the way the caller
  * spells it ("--from" on the command line, "from" in a URL).
@@ -58,14 +63,17 @@ export function parseReportRequest(input: ReportInput, flag: (name: string) => s
     fail('the detail rows have no HTML form (the HTML report is the summary for people); expected csv, json or parquet for the detail');
   }
 
-  const tz = text('tz', input.tz) ?? DEFAULT_TZ;
-  if (!isTimeZone(tz)) fail(`${flag('tz')} "${tz}" is not a known time zone; expected an IANA name such as Asia/Jakarta or UTC`);
+  const givenTz = text('tz', input.tz) ?? DEFAULT_TZ;
+  const tz = canonicalTimeZone(givenTz) ?? fail(`${flag('tz')} "${givenTz}" is not a known time zone; expected an IANA name such as Asia/Jakarta or UTC`);
 
   const when = (name: 'from' | 'to') => {
     const value = text(name, input[name]);
     if (!value) return fail(`${flag(name)} is missing; expected a date or date-time such as 2026-01-22 or 2026-01-22T08:30`);
     const parsed = parseLocalTime(value, tz, { endOfDay: name === 'to' });
     if (typeof parsed === 'string') return fail(`${flag(name)} "${value}" is not a date: ${parsed}`);
+    if (parsed.epochMs < EARLIEST_MS || parsed.epochMs > LATEST_MS) {
+      return fail(`${flag(name)} "${value}" is outside the years the store can hold; expected a time from 1900 to 2299`);
+    }
     return { value, epochMs: parsed.epochMs };
   };
   const from = when('from');

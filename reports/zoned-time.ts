@@ -31,14 +31,21 @@ function formatter(tz: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** True when `tz` is an IANA time zone name known to this runtime (UTC included). */
-export function isTimeZone(tz: string): boolean {
+/**
+ * `tz` as the engine must be given it, or undefined when it is not an IANA time zone known to
+ * this runtime (UTC included). ICU reads zone names in any case, the ClickHouse engine only in
+ * their own ("utc" fails there): a name that differs from the zone's own only in case is
+ * given the zone's spelling, and so is an alias written in lower case ("us/eastern"). An alias
+ * written as tzdata spells it ("Asia/Kolkata", which ICU resolves to "Asia/Calcutta") is kept.
+ */
+export function canonicalTimeZone(tz: string): string | undefined {
+  let resolved: string;
   try {
-    formatter(tz);
-    return true;
+    resolved = formatter(tz).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return undefined;
   }
+  return resolved.toLowerCase() === tz.toLowerCase() || tz === tz.toLowerCase() ? resolved : tz;
 }
 
 /** The wall clock in `tz` at `epochMs`, as if that wall clock were UTC (epoch ms). */

@@ -67,6 +67,18 @@ describe('exports', () => {
     expect(compareSummary(csvObjects(res.body), expected())).toEqual([]);
   });
 
+  it('a time zone written in lower case gives the same figures as its own spelling', async () => {
+    const res = await get(`/api/reports/summary?${RANGE.replace('Asia/Jakarta', 'asia/jakarta')}`);
+    expect(res.statusCode).toBe(200);
+    expect(compareSummary(csvObjects(res.body), expected())).toEqual([]);
+  });
+
+  it('a range reaching the year 9999 is refused as a parameter error, not an engine failure', async () => {
+    const res = await get('/api/reports/summary?from=2026-03-05&to=9999-12-31');
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({ code: 'report_invalid', message: expect.stringContaining('to "9999-12-31" is outside the years') });
+  });
+
   it('summary JSON for two agents given as a repeated parameter', async () => {
     const res = await get(`/api/reports/summary?${RANGE}&format=json&agent=sales&agent=billing`);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');

@@ -9,7 +9,7 @@ import { formatDuration } from '../../reports/display-format.js';
 import { renderHtmlReport } from '../../reports/html-report.js';
 import { progressBar } from '../../reports/progress-bar.js';
 import { parseReportRequest, toQueryString } from '../../reports/report-params.js';
-import { localDate, parseLocalTime } from '../../reports/zoned-time.js';
+import { canonicalTimeZone, localDate, parseLocalTime } from '../../reports/zoned-time.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 describe('local times in a zone', () => {
@@ -42,7 +42,35 @@ describe('local times in a zone', () => {
   });
 });
 
+describe('time zone names as the engine takes them', () => {
+  it.each([
+    ['UTC', 'UTC'],
+    ['utc', 'UTC'],
+    ['asia/jakarta', 'Asia/Jakarta'],
+    ['AMERICA/NEW_YORK', 'America/New_York'],
+    ['Asia/Kolkata', 'Asia/Kolkata'], // an alias as tzdata spells it is kept (ICU would say Asia/Calcutta)
+    ['us/eastern', 'America/New_York'], // an alias in lower case becomes its zone
+    ['Not/A_Zone', undefined],
+    ['+07:00', undefined],
+  ])('%s is %s', (given, expected) => {
+    expect(canonicalTimeZone(given)).toBe(expected);
+  });
+});
+
 describe('report parameters', () => {
+  it('a time zone in the wrong case is given its own spelling', () => {
+    expect(parseReportRequest({ from: '2026-03-01', to: '2026-03-02', tz: 'asia/jakarta', format: 'csv' }).tz).toBe('Asia/Jakarta');
+  });
+
+  it.each([
+    ['to', '9999-12-31'],
+    ['to', '2300-01-01T00:00:01Z'],
+    ['from', '1899-12-31'],
+  ])('--%s %s is refused: outside the years the store holds', (name, value) => {
+    const input = { from: '2026-03-01', to: '2026-03-02', format: 'csv', [name]: value };
+    expect(() => parseReportRequest(input, (n) => `--${n}`)).toThrow(`--${name} "${value}" is outside the years the store can hold; expected a time from 1900 to 2299`);
+  });
+
   it('agents may be comma-separated or repeated; duplicates collapse', () => {
     const req = parseReportRequest({ from: '2026-03-01', to: '2026-03-02', format: 'csv', agent: ['sales,support', ' sales '] });
     expect(req.agents).toEqual(['sales', 'support']);
