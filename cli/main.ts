@@ -49,6 +49,11 @@ main(process.argv.slice(2)).then(
     } else if (isAppError(err)) {
       process.stderr.write(`reply-analytics: [${err.code}] ${err.message}\n`);
       process.exitCode = USER_ERRORS.has(err.code) ? 2 : 1;
+    } else if (err instanceof Error && 'syscall' in err) {
+      // The file system or network said no (a full disk, a permission): its message names the
+      // path and the reason; a stack trace would only bury it.
+      process.stderr.write(`reply-analytics: ${err.message}\n`);
+      process.exitCode = 1;
     } else {
       process.stderr.write(`reply-analytics: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       process.exitCode = 1;

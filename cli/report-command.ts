@@ -1,19 +1,21 @@
 // `reply-analytics report`: the summary (or, with --detail, every reply) of a date range as
 // CSV, JSON, Parquet or HTML. Through the running process when one holds DATA_DIR (chDB
 // allows one process per directory), directly on the store otherwise.
-import { stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../core/config.js';
 import { isAppError } from '../core/errors.js';
 import { findRunningServer, queryToken } from '../core/run-files.js';
 import { writeFileAtomically } from '../reports/atomic-file.js';
+import { removeOnSignal } from '../reports/remove-on-signal.js';
 import { countLines, progressBar, waitingLine } from '../reports/progress-bar.js';
 import { buildExport, type ReportExport } from '../reports/report-export.js';
 import { DEFAULT_TZ, parseReportRequest, REPORT_FORMATS, type ReportRequest } from '../reports/report-params.js';
 import { fetchExport } from '../reports/remote-export.js';
 import { openStore } from '../store/open-store.js';
 import { UsageError, type Command } from './command.js';
+import { checkOutputPath } from './output-path.js';
 
 export const reportCommand: Command = {
   usage: `report --from <date> --to <date> --format <f> --out <file>
@@ -41,11 +43,7 @@ export const reportCommand: Command = {
     });
     if (positionals.length > 0) throw new UsageError(`report takes no positional arguments (got "${positionals[0]}"); expected options such as --from 2026-01-01`);
     if (!values.out) throw new UsageError('report needs --out <file> (or --out - for standard output)');
-    if (values.out !== '-') {
-      const dir = path.dirname(path.resolve(values.out));
-      const isDir = await stat(dir).then((s) => s.isDirectory(), () => false);
-      if (!isDir) throw new UsageError(`--out "${values.out}": the directory ${dir} does not exist; expected a file in an existing directory`);
-    }
+    if (values.out !== '-') await checkOutputPath(values.out);
     const extension = path.extname(values.out).slice(1).toLowerCase().replace(/^jsonl$/, 'json');
     const format = values.format ?? ((REPORT_FORMATS as readonly string[]).includes(extension) ? extension : undefined);
 
@@ -74,12 +72,17 @@ async function exportReport(config: Config, req: ReportRequest, out: string): Pr
     return write(exported, req, out);
   }
   const store = await openStore(config);
+  // The engine writes a Parquet detail export into a scratch file first. It goes in a private
+  // directory that Ctrl-C removes whole, also while the engine is still writing it.
+  const scratchDir = await mkdtemp(path.join(out === '-' ? config.dataDir : path.dirname(path.resolve(out)), '.report-'));
+  const release = removeOnSignal(scratchDir);
   try {
     await store.migrate();
-    const scratchDir = out === '-' ? config.dataDir : path.dirname(path.resolve(out));
     return await write(await preparing(req, buildExport(store, req, { scratchDir })), req, out);
   } finally {
     await store.close();
+    await rm(scratchDir, { recursive: true, force: true });
+    release();
   }
 }
 

@@ -10,6 +10,7 @@ import { writeFileAtomically } from '../reports/atomic-file.js';
 import { sqlConsole } from '../reports/sql-console.js';
 import { openStore } from '../store/open-store.js';
 import { UsageError, type Command } from './command.js';
+import { checkOutputPath } from './output-path.js';
 
 export const DEFAULT_SQL_FORMAT = 'PrettyCompactMonoBlock';
 
@@ -70,6 +71,7 @@ export const sqlCommand: Command = {
       });
       return 0;
     }
+    if (values.out) await checkOutputPath(values.out);
     query ??= await readStdin();
     if (!query.trim()) throw new UsageError('sql got no query: pass one as an argument or on standard input');
     const result = await runSql(config, query, format);

@@ -67,6 +67,16 @@ describe('reply-analytics CLI', () => {
     expect(await readFile(file, 'utf8')).toBe('{"message_id":"2125"}\n');
   });
 
+  it.each([
+    ['in a missing directory', (d: string) => path.join(d, 'no-such-dir', 'out.csv'), 'does not exist; expected a file in an existing directory'],
+    ['that is a directory', (d: string) => d, 'is a directory; expected a file name'],
+  ])('--out %s is refused with exit code 2 before the query runs, without a stack trace', async (_name, target, message) => {
+    const { code, stderr } = await cli(dir.path, ['sql', 'SELECT 1', '--out', target(dir.path)]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('a write is refused with exit code 2 and a clear message, and changes nothing', async () => {
     const { code, stderr } = await cli(dir.path, ['sql', 'DROP TABLE aksita.human_agent_replies']);
     expect(code).toBe(2);

@@ -57,6 +57,7 @@ describe('bad arguments exit with code 2 and say what was expected', () => {
     ['HTML detail', [...RANGE, '--detail', '--out', 'x.html'], 'the detail rows have no HTML form'],
     ['an unknown option', [...RANGE, '--fromat', 'csv', '--out', 'x.csv'], "Unknown option '--fromat'"],
     ['an --out in a missing directory', [...RANGE, '--out', '/nonexistent-dir/x.csv'], '--out "/nonexistent-dir/x.csv": the directory /nonexistent-dir does not exist'],
+    ['an --out that is a directory', [...RANGE, '--out', ROOT], `--out "${ROOT}" is a directory; expected a file name`],
   ])('%s', async (_name, args, message) => {
     const { code, stderr, stdout } = await cli(dir.path, args);
     expect(stderr).toContain(message);
@@ -81,26 +82,50 @@ describe('without a running process (direct)', () => {
     expect(stdout.trim().split('\n').map((l) => (JSON.parse(l) as { day: string }).day).every((d) => d >= '2026-03-05' && d <= '2026-03-09')).toBe(true);
   });
 
-  it('an export interrupted with Ctrl-C leaves neither the file nor a partial one', async () => {
-    const big = await tempDir();
-    const store = await ChdbStore.open(big.path);
-    await store.migrate();
-    await insertSyntheticReplies(store, 1_000_000);
-    await store.close();
-    const file = path.join(out.path, 'interrupted.jsonl');
-    const child = spawn(process.execPath, [BIN, 'report', '--from', '2026-01-01', '--to', '2026-02-28', '--detail', '--out', file], {
-      cwd: ROOT,
-      env: { ...process.env, DATA_DIR: big.path },
-      stdio: 'ignore',
+  describe('interrupted with Ctrl-C', () => {
+    let big: Awaited<ReturnType<typeof tempDir>>;
+    beforeAll(async () => {
+      big = await tempDir();
+      const store = await ChdbStore.open(big.path);
+      await store.migrate();
+      await insertSyntheticReplies(store, 1_000_000);
+      await store.close();
     });
-    const exited = new Promise<string | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
-    const partial = () => readdir(out.path).then((files) => files.some((f) => f.startsWith('.interrupted.jsonl.')));
-    await waitFor(partial, 'the export to start writing');
-    child.kill('SIGINT');
-    expect(await exited).toBe('SIGINT');
-    expect(await partial()).toBe(false);
-    expect((await readdir(out.path)).includes('interrupted.jsonl')).toBe(false);
-    await big.remove();
+    afterAll(async () => big.remove());
+
+    /** Starts a detail export into `file` and interrupts it once `started` holds. */
+    async function interrupt(file: string, started: () => Promise<boolean>): Promise<string | number | null> {
+      const child = spawn(process.execPath, [BIN, 'report', '--from', '2026-01-01', '--to', '2026-02-28', '--detail', '--out', file], {
+        cwd: ROOT,
+        env: { ...process.env, DATA_DIR: big.path },
+        stdio: 'ignore',
+      });
+      const exited = new Promise<string | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+      await waitFor(started, 'the export to start writing');
+      child.kill('SIGINT');
+      return exited;
+    }
+
+    it('while the rows are written, it leaves neither the file nor a partial one', async () => {
+      const file = path.join(out.path, 'interrupted.jsonl');
+      const partial = () => readdir(out.path).then((files) => files.some((f) => f.startsWith('.interrupted.jsonl.')));
+      expect(await interrupt(file, partial)).toBe('SIGINT');
+      expect(await partial()).toBe(false);
+      expect((await readdir(out.path)).includes('interrupted.jsonl')).toBe(false);
+    });
+
+    it('while the engine writes a Parquet file first, it leaves nothing of it beside the target', async () => {
+      const target = await tempDir('aksita-report-parquet-');
+      const file = path.join(target.path, 'interrupted.parquet');
+      // The engine's scratch file (inside the export's own hidden directory), once it exists.
+      const scratchFiles = async () => {
+        const entries = (await readdir(target.path)).filter((f) => f.startsWith('.report-'));
+        return (await Promise.all(entries.map((e) => readdir(path.join(target.path, e)).catch(() => [e])))).flat();
+      };
+      expect(await interrupt(file, async () => (await scratchFiles()).length > 0)).toBe('SIGINT');
+      expect(await readdir(target.path)).toEqual([]);
+      await target.remove();
+    });
   });
 });
 
