@@ -34,7 +34,7 @@ export const errorCatalogue = {
   config_invalid: { status: 500, message: 'Configuration is invalid:\n%s' },
   store_unavailable: { status: 503, message: 'The store is not available: %s' },
   data_dir_locked: { status: 500, message: 'The data directory %s is in use by another process (pid %s).' },
-  internal: { status: 500, message: 'Internal error. The event was not accepted.' },
+  internal: { status: 500, message: 'Internal error (a bug; the cause is in the server log). Nothing was accepted or changed.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

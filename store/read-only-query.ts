@@ -28,7 +28,13 @@ export async function checkReadOnly(userSql: string, run: RawRunner): Promise<Ch
   } catch (err) {
     throw new AppError('query_invalid', [engineMessage(err)], { cause: err });
   }
-  const ast = (await run(`EXPLAIN AST ${formatted}`)).split('\n');
+  let ast: string[];
+  try {
+    ast = (await run(`EXPLAIN AST ${formatted}`)).split('\n');
+  } catch (err) {
+    // Parsed once above, so what fails here is a limit of the engine's, such as max_query_size.
+    throw new AppError('query_invalid', [engineMessage(err)], { cause: err });
+  }
   const kind = ast[0]?.trim().split(/\s+/)[0] ?? '';
   if (ast.some((line) => /^\s*Set\b/.test(line))) {
     throw new AppError('query_refused', ['SETTINGS clauses are not allowed in read-only queries']);
@@ -61,7 +67,8 @@ export async function checkReadOnly(userSql: string, run: RawRunner): Promise<Ch
 /** The engine's message without the stack-trace noise, for error replies. */
 export function engineMessage(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  return message.replace(/^Code: \d+\. DB::Exception: /, '').split('\n')[0]!.slice(0, 500);
+  // chDB repeats the prefix when it wraps the engine's exception.
+  return message.replace(/^(Code: \d+\. DB::Exception: )+/, '').split('\n')[0]!.slice(0, 500);
 }
 
 /** ClickHouse's numeric error code, from either chDB or @clickhouse/client errors. */

@@ -289,9 +289,19 @@ export function storeContract(label: string, target: ContractTarget): void {
         ['CREATE TABLE aksita.evil (a Int8) ENGINE = Memory', 'query_refused'],
         ['SELEC 1', 'query_invalid'],
         ['SELECT * FROM aksita.nope', 'query_invalid'],
+        // Under the engine's max_query_size (256 KiB) as written, over it once formatted (", "
+        // between the values): the engine's refusal, not an internal error.
+        [`SELECT 1 WHERE 1 NOT IN (${Array.from({ length: 42_000 }, (_, i) => i + 10_000).join(',')})`, 'query_invalid'],
       ])('%s is refused (%s)', async (sql, code) => {
         await expect(store.readOnlyQuery(sql, 'TSV')).rejects.toMatchObject({ code });
         expect(await total()).toBe(before);
+      });
+
+      it("an unknown output format is a query error in the engine's words, said once", async () => {
+        const err = (await store.readOnlyQuery('SELECT 1', 'NoSuchFormat').catch((e: unknown) => e)) as { code: string; message: string };
+        expect(err.code).toBe('query_invalid');
+        expect(err.message).toMatch(/NoSuchFormat/);
+        expect(err.message).not.toMatch(/DB::Exception/);
       });
     });
   });
