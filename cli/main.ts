@@ -25,7 +25,7 @@ ${Object.values(commands)
 Configuration comes from environment variables; see .env.example.`;
 
 // Exit codes: 0 success, 1 failure while running, 2 bad arguments, configuration or query.
-const USER_ERRORS = new Set(['config_invalid', 'query_invalid', 'query_refused']);
+const USER_ERRORS = new Set(['config_invalid', 'query_invalid', 'query_refused', 'query_token_refused']);
 
 async function main(argv: string[]): Promise<number | 'keep-running'> {
   const [name, ...rest] = argv;

@@ -122,7 +122,7 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
     const port = Number(new URL(address).port);
     const localHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     url = `http://${localHost.includes(':') ? `[${localHost}]` : localHost}:${port}`;
-    await writeServerInfo(config.dataDir, { pid: process.pid, url, startedAt: new Date().toISOString() }, runRole);
+    await writeServerInfo(config.dataDir, { pid: process.pid, url, startedAt: new Date().toISOString(), queryTokenFrom: config.queryToken ? 'QUERY_TOKEN' : 'file' }, runRole);
   } catch (err) {
     await teardown().catch((cleanupErr: unknown) => logger.error({ err: cleanupErr }, 'could not release everything after a failed start'));
     throw err;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../core/config.js';
 import { isAppError } from '../core/errors.js';
-import { findRunningServer, queryToken } from '../core/run-files.js';
+import { findRunningServer } from '../core/run-files.js';
 import { writeFileAtomically } from '../reports/atomic-file.js';
 import { removeOnSignal } from '../reports/remove-on-signal.js';
 import { countLines, progressBar, waitingLine } from '../reports/progress-bar.js';
@@ -16,6 +16,7 @@ import { fetchExport } from '../reports/remote-export.js';
 import { openStore } from '../store/open-store.js';
 import { UsageError, type Command } from './command.js';
 import { checkOutputPath } from './output-path.js';
+import { tokenForServer, tokenRefused } from './server-token.js';
 
 export const reportCommand: Command = {
   usage: `report --from <date> --to <date> --format <f> --out <file>
@@ -64,10 +65,11 @@ export const reportCommand: Command = {
 async function exportReport(config: Config, req: ReportRequest, out: string): Promise<void> {
   const server = await findRunningServer(config.dataDir);
   if (server) {
-    const token = await queryToken(config.dataDir, config.queryToken);
+    const token = await tokenForServer(config, server);
     const exported = await preparing(req, fetchExport(server, token, req)).catch((err: unknown) => {
       // The server validates too; its verdict on the parameters is still a usage error here.
-      throw isAppError(err) && err.code === 'report_invalid' ? new UsageError(err.message) : err;
+      if (isAppError(err) && err.code === 'report_invalid') throw new UsageError(err.message);
+      throw isAppError(err) && err.code === 'unauthorized' ? tokenRefused(config, server) : err;
     });
     return write(exported, req, out);
   }

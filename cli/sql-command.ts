@@ -5,25 +5,27 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../core/config.js';
 import { AppError } from '../core/errors.js';
-import { findRunningServer, queryToken } from '../core/run-files.js';
+import { findRunningServer } from '../core/run-files.js';
 import { writeFileAtomically } from '../reports/atomic-file.js';
 import { sqlConsole } from '../reports/sql-console.js';
 import { openStore } from '../store/open-store.js';
 import { UsageError, type Command } from './command.js';
 import { checkOutputPath } from './output-path.js';
+import { tokenForServer, tokenRefused } from './server-token.js';
 
 export const DEFAULT_SQL_FORMAT = 'PrettyCompactMonoBlock';
 
 export async function runSql(config: Config, query: string, format: string): Promise<Buffer> {
   const server = await findRunningServer(config.dataDir);
   if (server) {
-    const token = await queryToken(config.dataDir, config.queryToken);
+    const token = await tokenForServer(config, server);
     const res = await fetch(`${server.url}/api/query`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ query, format }),
     });
     const body = Buffer.from(await res.arrayBuffer());
+    if (res.status === 401) throw tokenRefused(config, server);
     if (!res.ok) {
       const parsed = JSON.parse(body.toString('utf8')) as { error: { code: 'query_invalid'; message: string } };
       const err = new AppError(parsed.error.code, []);

@@ -31,6 +31,7 @@ export const errorCatalogue = {
   report_invalid: { status: 400, message: 'The report parameters are invalid: %s' },
   export_failed: { status: 502, message: 'The export failed: %s. No file was written.' },
   // Start-up and CLI errors
+  query_token_refused: { status: 401, message: 'The running process (pid %s) does not take this query token: %s. Expected the QUERY_TOKEN it was started with.' },
   config_invalid: { status: 500, message: 'Configuration is invalid:\n%s' },
   store_unavailable: { status: 503, message: 'The store is not available: %s' },
   data_dir_locked: { status: 500, message: 'The data directory %s is in use by another process (pid %s).' },

@@ -10,6 +10,8 @@ export interface ServerInfo {
   /** Base URL reachable from this machine, e.g. http://127.0.0.1:3000 */
   url: string;
   startedAt: string;
+  /** Where its query token comes from: the QUERY_TOKEN it was started with, or DATA_DIR/run/query-token. */
+  queryTokenFrom?: 'QUERY_TOKEN' | 'file';
 }
 
 const runDir = (dataDir: string) => path.join(dataDir, 'run');

@@ -10,8 +10,8 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 export function bearerAuth(token: string): (req: FastifyRequest) => Promise<void> {
   const expected = digest(token);
   return async (req) => {
-    const header = req.headers.authorization ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice(7) : '';
+    // The scheme's name is case-insensitive (RFC 9110): "bearer x" is the same as "Bearer x".
+    const given = /^bearer +(.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
     if (!given || !timingSafeEqual(digest(given), expected)) throw new AppError('unauthorized');
   };
 }

@@ -53,6 +53,13 @@ describe('authentication', () => {
   });
 });
 
+describe('authentication, continued', () => {
+  it('the scheme name is case-insensitive', async () => {
+    const res = await app.inject({ method: 'GET', url: `/api/reports/summary?${RANGE}`, headers: { authorization: `bearer ${TOKEN}` } });
+    expect(res.statusCode).toBe(200);
+  });
+});
+
 describe('exports', () => {
   const expected = (agents: string[] = []) => {
     const r = parseReportRequest({ from: '2026-03-05', to: '2026-03-09', tz: 'Asia/Jakarta', format: 'csv' });
