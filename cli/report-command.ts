@@ -13,9 +13,9 @@ import { countLines, progressBar, waitingLine } from '../reports/progress-bar.js
 import { buildExport, type ReportExport } from '../reports/report-export.js';
 import { DEFAULT_TZ, parseReportRequest, REPORT_FORMATS, type ReportRequest } from '../reports/report-params.js';
 import { fetchExport } from '../reports/remote-export.js';
-import { openStore } from '../store/open-store.js';
 import { UsageError, type Command } from './command.js';
 import { checkOutputPath } from './output-path.js';
+import { openQueryStore } from './query-store.js';
 import { tokenForServer, tokenRefused } from './server-token.js';
 
 export const reportCommand: Command = {
@@ -73,13 +73,12 @@ async function exportReport(config: Config, req: ReportRequest, out: string): Pr
     });
     return write(exported, req, out);
   }
-  const store = await openStore(config);
+  const store = await openQueryStore(config);
   // The engine writes a Parquet detail export into a scratch file first. It goes in a private
   // directory that Ctrl-C removes whole, also while the engine is still writing it.
   const scratchDir = await mkdtemp(path.join(out === '-' ? config.dataDir : path.dirname(path.resolve(out)), '.report-'));
   const release = removeOnSignal(scratchDir);
   try {
-    await store.migrate();
     return await write(await preparing(req, buildExport(store, req, { scratchDir })), req, out);
   } finally {
     await store.close();

@@ -8,9 +8,9 @@ import { AppError } from '../core/errors.js';
 import { findRunningServer } from '../core/run-files.js';
 import { writeFileAtomically } from '../reports/atomic-file.js';
 import { sqlConsole } from '../reports/sql-console.js';
-import { openStore } from '../store/open-store.js';
 import { UsageError, type Command } from './command.js';
 import { checkOutputPath } from './output-path.js';
+import { openQueryStore } from './query-store.js';
 import { tokenForServer, tokenRefused } from './server-token.js';
 
 export const DEFAULT_SQL_FORMAT = 'PrettyCompactMonoBlock';
@@ -34,9 +34,8 @@ export async function runSql(config: Config, query: string, format: string): Pro
     }
     return body;
   }
-  const store = await openStore(config);
+  const store = await openQueryStore(config);
   try {
-    await store.migrate();
     return await store.readOnlyQuery(query, format);
   } finally {
     await store.close();

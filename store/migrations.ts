@@ -83,7 +83,7 @@ export const migrations: readonly Migration[] = [
     version: 2,
     name: 'report views',
     // Parameterized views for the common questions, shared by the SQL console and
-    // `reply-analytics report` so both give the same figures (reports/README.md documents
+    // `reply-analytics report` so both give the same figures (README.md, "Useful queries", documents
     // the columns). Every view takes (tz, from, to): days are calendar days in tz, and the range
     // is [from, to) on event_time; a from/to without an offset is read in tz.
     // FINAL: a reply stored twice (before a merge collapses it) still counts once.

@@ -2,7 +2,7 @@
 // signed it, read it back with `reply-analytics sql` while running and after shutdown.
 import { execFile } from 'node:child_process';
 import net from 'node:net';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,6 +108,15 @@ describe('reply-analytics CLI', () => {
     const { code, stderr } = await cli(dir.path, ['start'], { PORT: 'eighty' });
     expect(code).toBe(2);
     expect(stderr).toMatch(/PORT="eighty": expected an integer/);
+  });
+
+  it('sql on a DATA_DIR without data is refused with exit code 2 and creates nothing there', async () => {
+    const empty = await tempDir();
+    const { code, stderr } = await cli(empty.path, ['sql', 'SELECT count() FROM aksita.human_agent_replies']);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`DATA_DIR=${empty.path}: holds no data (no ${path.join(empty.path, 'chdb')}); expected the DATA_DIR that reply-analytics start runs with`);
+    expect(await readdir(empty.path)).toEqual([]);
+    await empty.remove();
   });
 
   it('an unknown command prints the usage with exit code 2', async () => {
