@@ -33,8 +33,8 @@ export interface RunningPipeline {
 
 export async function startPipeline(config: Config, logger: Logger, role: Role): Promise<RunningPipeline> {
   const runRole: RunRole = role === 'ingest' ? 'ingest' : 'server';
-  if (role === 'consume' && !config.kafka) {
-    throw new AppError('config_invalid', ['  KAFKA_BROKERS: expected to be set for `consume` (without Kafka, `start` runs everything in one process)']);
+  if (role !== 'all' && !config.kafka) {
+    throw new AppError('config_invalid', [`  KAFKA_BROKERS: expected to be set for \`${role}\` (without Kafka, \`start\` runs everything in one process)`]);
   }
   const unlock = await lockDataDir(config.dataDir, runRole);
   if (role !== 'consume' && config.unsignedMode) {

@@ -40,6 +40,14 @@ const agentsJson = z
     ),
   );
 
+/**
+ * The largest body ingest accepts when Kafka is the queue: a broker's message.max.bytes is
+ * 1,048,588 by default, for a whole record batch (the body plus its key, headers and framing).
+ */
+export const KAFKA_MAX_BODY_BYTES = 1_000_000;
+
+const isPort = (n: number) => n >= 1 && n <= 65535;
+
 export const envSchema = z.object({
   /** TCP port of the HTTP receiver. @default 3000 (0 picks a free port) */
   PORT: int(0, 65535).default(3000),
@@ -69,10 +77,23 @@ export const envSchema = z.object({
   KAFKA_BROKERS: z
     .string()
     .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean))
-    .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, { message: 'expected host:port[,host:port...]' })).min(1))
+    .pipe(
+      z
+        .array(
+          z
+            .string()
+            .regex(/^[^\s:]+:\d{1,5}$/, { message: 'expected host:port[,host:port...]' })
+            .refine((b) => isPort(Number(b.slice(b.lastIndexOf(':') + 1))), { message: 'expected host:port with a port from 1 to 65535' }),
+        )
+        .min(1),
+    )
     .optional(),
   /** Topic for reply events; created at start-up if missing. @default aksita.human_agent_replies */
-  KAFKA_TOPIC: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, { message: 'expected a Kafka topic name' }).default('aksita.human_agent_replies'),
+  KAFKA_TOPIC: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,249}$/, { message: 'expected a Kafka topic name' })
+    .refine((t) => t !== '.' && t !== '..', { message: 'expected a Kafka topic name ("." and ".." are not allowed)' })
+    .default('aksita.human_agent_replies'),
   /** Partitions when the topic is created: the most consumers that can share the work. @default 6 */
   KAFKA_PARTITIONS: int(1, 10_000).default(6),
   /** Replication factor when the topic is created (use 3 on a production cluster). @default 1 */
@@ -188,6 +209,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const unsignedMode = agentSecrets.size === 0;
   if (unsignedMode && e.REQUIRE_SIGNATURE) {
     throw new AppError('config_invalid', ['  REQUIRE_SIGNATURE=true: expected WEBHOOK_SECRET or WEBHOOK_AGENTS to be set']);
+  }
+  if (e.KAFKA_BROKERS && e.MAX_BODY_BYTES > KAFKA_MAX_BODY_BYTES) {
+    // A body the broker refuses would be accepted (200) into ingest's fallback log and then
+    // block forwarding for good: every later event waits behind it.
+    throw new AppError('config_invalid', [
+      `  MAX_BODY_BYTES=${e.MAX_BODY_BYTES}: expected at most ${KAFKA_MAX_BODY_BYTES} with KAFKA_BROKERS set (a Kafka broker takes records up to about 1 MiB by default, key and headers included)`,
+    ]);
   }
   if (e.CLICKHOUSE_CLUSTER && !e.CLICKHOUSE_URL) {
     throw new AppError('config_invalid', [`  CLICKHOUSE_CLUSTER=${JSON.stringify(e.CLICKHOUSE_CLUSTER)}: expected CLICKHOUSE_URL to be set too (the embedded chDB store has no cluster)`]);

@@ -110,6 +110,14 @@ describe('reply-analytics CLI', () => {
     expect(stderr).toMatch(/PORT="eighty": expected an integer/);
   });
 
+  it.each(['ingest', 'consume'])('%s without KAFKA_BROKERS refuses to start (ingest would otherwise answer every webhook 404)', async (command) => {
+    const empty = await tempDir();
+    const { code, stderr } = await cli(empty.path, [command], { KAFKA_BROKERS: '', WEBHOOK_SECRET: 's3cr3t', PORT: '0' });
+    expect(code).toBe(2);
+    expect(stderr).toContain(`KAFKA_BROKERS: expected to be set for \`${command}\``);
+    await empty.remove();
+  });
+
   it('sql on a DATA_DIR without data is refused with exit code 2 and creates nothing there', async () => {
     const empty = await tempDir();
     const { code, stderr } = await cli(empty.path, ['sql', 'SELECT count() FROM aksita.human_agent_replies']);

@@ -48,6 +48,20 @@ describe('configuration', () => {
     expect(loadConfig({ REQUIRE_SIGNATURE: 'true', WEBHOOK_SECRET: 's' }).unsignedMode).toBe(false);
   });
 
+  it.each([
+    [{ KAFKA_BROKERS: '127.0.0.1:99999' }, 'KAFKA_BROKERS="127.0.0.1:99999": expected host:port with a port from 1 to 65535'],
+    [{ KAFKA_BROKERS: 'a:9092,b:0' }, 'KAFKA_BROKERS="a:9092,b:0": expected host:port with a port from 1 to 65535'],
+    [{ KAFKA_TOPIC: '..' }, 'KAFKA_TOPIC="..": expected a Kafka topic name ("." and ".." are not allowed)'],
+    [{ KAFKA_BROKERS: 'k:9092', MAX_BODY_BYTES: '1500000' }, 'MAX_BODY_BYTES=1500000: expected at most 1000000 with KAFKA_BROKERS set'],
+  ])('Kafka settings the broker could never take are refused at start: %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('large bodies are allowed without Kafka, and up to about 1 MB with it', () => {
+    expect(loadConfig({ MAX_BODY_BYTES: '1500000' }).maxBodyBytes).toBe(1_500_000);
+    expect(loadConfig({ KAFKA_BROKERS: 'k:9092', MAX_BODY_BYTES: '1000000' }).maxBodyBytes).toBe(1_000_000);
+  });
+
   it('agent names that could not be a URL segment are refused', () => {
     expect(() => loadConfig({ WEBHOOK_AGENTS: '{"bad name/x":"s"}' })).toThrow(/agent names are letters/);
   });
