@@ -6,9 +6,10 @@
 // this file, queue/ and store/ knows which.
 import path from 'node:path';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { Config } from '../core/config.js';
-import { AppError } from '../core/errors.js';
+import type { Config, KafkaConfig } from '../core/config.js';
+import { AppError, isAppError } from '../core/errors.js';
 import { createMetrics } from '../core/metrics.js';
 import { lockDataDir, queryToken, removeServerInfo, writeServerInfo, type RunRole } from '../core/run-files.js';
 import { BackgroundConsumer } from '../consumer/background-consumer.js';
@@ -16,7 +17,7 @@ import { KafkaReplyConsumer } from '../consumer/kafka-consumer.js';
 import { buildApp } from '../ingest/app.js';
 import { EmbeddedLog } from '../queue/embedded-log.js';
 import { createKafka } from '../queue/kafka-client.js';
-import { KafkaPublisher } from '../queue/kafka-publisher.js';
+import { KafkaPublisher, prepareTopic } from '../queue/kafka-publisher.js';
 import { embeddedQueueName } from '../queue/log-identity.js';
 import { embeddedPublisher, type Publisher } from '../queue/publisher.js';
 import { readApi } from '../reports/read-api.js';
@@ -88,6 +89,9 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
         publisher = kp;
       }
       if (store) {
+        // A topic the broker refuses as configured stops start-up here (the receiver's start
+        // above checked it for `start`); an unreachable Kafka does not: the consumer keeps trying.
+        if (role === 'consume') await checkTopic(kafka, config.kafka, logger);
         const consumer = new KafkaReplyConsumer({ kafka, config: config.kafka, store, ...batch, logger, metrics });
         readiness.consumer = async () => consumer.ready;
         void startWithRetry(() => consumer.start(), logger);
@@ -138,13 +142,30 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
   };
 }
 
+const TOPIC_CHECK_MS = 10_000;
+
+/** Creates the topic now if Kafka answers; throws only if it refuses the topic as configured. */
+async function checkTopic(kafka: Kafka, config: KafkaConfig, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${TOPIC_CHECK_MS} ms`)), TOPIC_CHECK_MS)));
+  try {
+    await Promise.race([prepareTopic(kafka, config), timeout]);
+  } catch (err) {
+    if (isAppError(err) && err.code === 'config_invalid') throw err;
+    logger.warn({ err: (err as Error).message }, 'Kafka is not reachable at start-up; the consumer keeps trying');
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Joins the consumer group in the background, retrying while Kafka is unreachable. */
 async function startWithRetry(start: () => Promise<void>, logger: Logger): Promise<void> {
   for (let delay = 500; ; delay = Math.min(delay * 2, 10_000)) {
     try {
       return await start();
     } catch (err) {
-      logger.warn({ err: (err as Error).message }, 'could not join the Kafka consumer group; retrying');
+      if (isAppError(err) && err.code === 'config_invalid') logger.error({ err: err.message }, 'Kafka refuses the topic as configured; retrying until the settings are fixed');
+      else logger.warn({ err: (err as Error).message }, 'could not join the Kafka consumer group; retrying');
       await new Promise((r) => setTimeout(r, delay));
     }
   }

@@ -31,7 +31,10 @@ export interface KafkaReplyConsumerOptions {
 export class KafkaReplyConsumer {
   private readonly consumer: Consumer;
   private readonly abort = new AbortController();
+  /** In the group and fetching: set on each join, cleared when the consumer crashes or stops (kafkajs rejoins after a crash). */
   private joined = false;
+  /** Events not yet stored, per partition owned, as of the last stored batch's fetch. */
+  private readonly lag = new Map<number, number>();
 
   constructor(private readonly opts: KafkaReplyConsumerOptions) {
     this.consumer = opts.kafka.consumer({
@@ -47,11 +50,16 @@ export class KafkaReplyConsumer {
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.joined = true;
+      // Partitions owned before the rebalance are another member's to report now.
+      this.lag.clear();
+      this.opts.metrics?.queueBacklog.set(0);
       opts.logger.info({ assignment: payload.memberAssignment }, 'joined the consumer group');
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      this.joined = false;
       opts.logger.error({ err: payload.error, restart: payload.restart }, 'Kafka consumer crashed');
     });
+    this.consumer.on(this.consumer.events.STOP, () => (this.joined = false));
   }
 
   /** True once the consumer is in its group. */
@@ -113,9 +121,17 @@ export class KafkaReplyConsumer {
       await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(last + 1) }]);
       resolveOffset(String(last));
       await heartbeat();
+      this.setLag(batch.partition, Number(batch.highWatermark) - (last + 1));
       this.opts.onBatch?.(batch.partition, chunk.length);
     }
-    metrics?.queueBacklog.set(Number(batch.offsetLagLow()));
+  }
+
+  /** The backlog gauge: what this member's partitions hold past their stored events, summed. */
+  private setLag(partition: number, events: number): void {
+    this.lag.set(partition, Math.max(0, events));
+    let total = 0;
+    for (const n of this.lag.values()) total += n;
+    this.opts.metrics?.queueBacklog.set(total);
   }
 
   /** Stops fetching, lets the current batch finish storing and committing, leaves the group. */

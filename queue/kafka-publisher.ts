@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaConfig } from '../core/config.js';
+import { isAppError } from '../core/errors.js';
 import type { Metrics } from '../core/metrics.js';
 import type { EmbeddedLog } from './embedded-log.js';
 import type { Envelope } from './envelope.js';
@@ -84,6 +85,8 @@ export class KafkaPublisher implements Publisher {
         this.setMode('direct');
         return;
       } catch (err) {
+        // Kafka answered, and refused the topic as configured: the settings must change.
+        if (isAppError(err) && err.code === 'config_invalid') throw err;
         this.logger.warn({ err }, 'Kafka is not reachable at start-up: accepting into the local fallback log');
       }
     }
@@ -207,7 +210,11 @@ export class KafkaPublisher implements Publisher {
       try {
         await this.connectProducer();
       } catch (err) {
-        this.logger.warn({ err: (err as Error).message, backlog: this.fallback.backlog }, 'Kafka is still unreachable');
+        if (isAppError(err) && err.code === 'config_invalid') {
+          this.logger.error({ err: err.message, backlog: this.fallback.backlog }, 'Kafka refuses the topic as configured: events stay in the local fallback log until the settings are fixed');
+        } else {
+          this.logger.warn({ err: (err as Error).message, backlog: this.fallback.backlog }, 'Kafka is still unreachable');
+        }
         await sleep(delay, undefined, { signal: this.stop.signal }).catch(() => undefined);
         delay = Math.min(delay * 2, 5_000);
         continue;

@@ -1,11 +1,12 @@
 // Faults with real processes and a real broker: SIGKILLed consumer, SIGKILLed ingest, and a
 // broker that goes away while webhooks keep arriving. Zero loss, zero duplicates.
+import { spawn as spawnProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startBroker, type RunningBroker } from '../../tools/kafka/broker.js';
-import { startPipeline, waitFor, type PipelineProcess } from '../helpers/pipeline-process.js';
+import { BIN, ROOT, startPipeline, waitFor, type PipelineProcess } from '../helpers/pipeline-process.js';
 import { samplePayload, sign } from '../helpers/sign.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -57,6 +58,24 @@ async function topicContents(brokers: string, topic: string): Promise<{ key: str
 const idCounts = async (p: PipelineProcess) =>
   new Map((await p.query('SELECT message_id, count() FROM aksita.human_agent_replies GROUP BY message_id')).split('\n').filter(Boolean).map((l) => [l.split('\t')[0]!, Number(l.split('\t')[1])]));
 
+/** Runs the CLI to its end (bounded: a process that keeps running is a failure here). */
+async function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const child = spawnProcess(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  clearTimeout(timer);
+  return { code, stderr };
+}
+
+async function backlog(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^aksita_queue_backlog_events (\S+)$/m.exec(text)?.[1]);
+}
+
+const readyz = async (url: string) => (await fetch(`${url}/readyz`)).status;
+
 describe('Kafka faults', () => {
   const brokers = inject('kafkaBrokers');
 
@@ -67,8 +86,25 @@ describe('Kafka faults', () => {
     expect(await post(p.url, body)).toBe(200);
     await waitFor(async () => (await idCounts(p)).get(JSON.parse(body).message_id) === 1, 'the reply stored through Kafka');
     expect(await p.query(`SELECT DISTINCT queue_name FROM aksita.human_agent_replies`)).toBe(`kafka:${env.KAFKA_TOPIC}\n`);
+    // Twenty more to one conversation (one partition, so mostly in one fetch). Once all are
+    // stored the backlog is empty; it used to show the lag as it was before the last batch.
+    const more = Array.from({ length: 20 }, () => JSON.stringify(samplePayload({ conversation_id: 'one-conversation' })));
+    expect(await Promise.all(more.map((b) => post(p.url, b)))).toEqual(more.map(() => 200));
+    await waitFor(async () => (await idCounts(p)).size === 21, 'the twenty stored');
+    expect(await backlog(p.url)).toBe(0);
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
+  });
+
+  it.each(['ingest', 'consume'])('%s stops at start-up with exit code 2 when the broker refuses the topic as configured', async (command) => {
+    const dir = await tempDir();
+    cleanups.push(dir.remove);
+    // One broker here, so three replicas cannot be placed: INVALID_REPLICATION_FACTOR.
+    const env = kafkaEnv(brokers, { KAFKA_REPLICATION_FACTOR: '3', PORT: '0', DATA_DIR: dir.path });
+    const result = await runCli([command], env);
+    expect(result.stderr).toContain(`KAFKA_REPLICATION_FACTOR=3: the Kafka broker refused to create topic ${env.KAFKA_TOPIC}:`);
+    expect(result.stderr).toContain('(INVALID_REPLICATION_FACTOR); expected settings this cluster accepts');
+    expect(result.code).toBe(2);
   });
 
   it('a consumer SIGKILLed mid-stream and restarted stores everything exactly once', async () => {
@@ -115,6 +151,20 @@ describe('Kafka faults', () => {
     const onTopic = new Set((await topicContents(brokers, env.KAFKA_TOPIC)).map((m) => m.id));
     expect([...acked].filter((id) => !onTopic.has(id))).toEqual([]);
   });
+
+  it('a consumer is not ready while its broker is down, and ready again once it is back', async () => {
+    const kdir = await tempDir('aksita-kafka-ready-');
+    cleanups.push(kdir.remove);
+    let broker: RunningBroker = await startBroker({ dataDir: kdir.path });
+    cleanups.push(() => broker.stop());
+    const port = Number(broker.bootstrap.split(':')[1]);
+    const consume = await spawn('consume', kafkaEnv(broker.bootstrap));
+    await waitFor(async () => (await readyz(consume.url)) === 200, 'the consumer to join its group');
+    await broker.stop();
+    await waitFor(async () => (await readyz(consume.url)) === 503, 'readiness to notice the broker is gone', 45_000);
+    broker = await startBroker({ dataDir: kdir.path, port });
+    await waitFor(async () => (await readyz(consume.url)) === 200, 'the consumer to rejoin', 45_000);
+  }, 150_000);
 
   it('with the broker stopped mid-stream, acknowledged events go to the fallback log and reach Kafka, in order, once it is back', async () => {
     const kdir = await tempDir('aksita-kafka-fault-');
