@@ -4,6 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type KafkaMessage } from 'kafkajs';
+import { startBroker } from '../../tools/kafka/broker.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const brokers = inject('kafkaBrokers').split(',');
 const kafka = new Kafka({
@@ -213,5 +215,14 @@ describe('kafka broker with kafkajs 2.2.4', () => {
     await markers.promise;
     await second.disconnect();
     expect(seen.sort()).toEqual(['marker-0', 'marker-1', 'marker-2']);
+  });
+});
+
+describe('starting a broker', () => {
+  it('refuses a fixed port that is already in use, before starting a JVM that would fail to bind', async () => {
+    const dir = await tempDir('aksita-kafka-busy-');
+    const busyPort = Number(brokers[0]!.split(':')[1]);
+    await expect(startBroker({ dataDir: dir.path, port: busyPort })).rejects.toThrow(`port ${busyPort} is already in use on 127.0.0.1`);
+    await dir.remove();
   });
 });

@@ -64,6 +64,11 @@ async function startOnce(opts: BrokerOptions): Promise<RunningBroker> {
   const libs = await ensureJars();
   const dataDir = resolve(opts.dataDir);
   await mkdir(dataDir, { recursive: true });
+  // A fixed port that answers already may be a broker on this same data directory: it would
+  // pass the readiness check below (same cluster id) while ours fails to bind.
+  for (const fixed of [opts.port, opts.controllerPort]) {
+    if (fixed && !(await isFree(fixed))) throw new PortInUseError(`port ${fixed} is already in use on 127.0.0.1 (is a broker already running there?)`);
+  }
   const port = opts.port || (await freePort());
   let controllerPort = opts.controllerPort || (await freePort());
   while (controllerPort === port) controllerPort = await freePort();
@@ -195,6 +200,15 @@ function runTool(args: string[], cwd: string): Promise<void> {
     child.once('close', (code) =>
       code === 0 ? res() : rej(new Error(`kafka-storage format failed (exit ${code}):\n${output.slice(-4000)}`)),
     );
+  });
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', () => res(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => res(true)));
   });
 }
 
