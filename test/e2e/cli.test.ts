@@ -1,6 +1,6 @@
 // The user's path from the README: start, send the documented example signed as openssl
 // signed it, read it back with `reply-analytics sql` while running and after shutdown.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import net from 'node:net';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -149,6 +149,34 @@ describe('start-up failures', () => {
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
     await dir.remove();
+  });
+});
+
+describe('npm start', () => {
+  it('SIGTERM to npm reaches the pipeline, which shuts down cleanly (the script execs node)', async () => {
+    const dir = await tempDir();
+    const npm = spawn('npm', ['start', '--silent'], { cwd: ROOT, env: { ...process.env, DATA_DIR: dir.path, PORT: '0', WEBHOOK_SECRET: 's3cr3t' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    npm.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await waitFor(async () => output.includes('"pipeline ready"'), 'the pipeline to start under npm');
+    const pid = Number(/"pid":(\d+).*"pipeline ready"/.exec(output)?.[1]);
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      expect(alive()).toBe(true);
+      npm.kill('SIGTERM');
+      await waitFor(async () => !alive(), 'the pipeline process to end after npm got SIGTERM');
+      expect(output).toContain('"shutting down"');
+    } finally {
+      if (alive()) process.kill(pid, 'SIGKILL'); // not left running when this fails
+      await dir.remove();
+    }
   });
 });
 
