@@ -26,6 +26,15 @@ import type { Store } from '../store/store.js';
 
 export type Role = 'all' | 'ingest' | 'consume';
 
+// Why the receiver could not listen, for the errors that a setting causes.
+const LISTEN_PROBLEMS: Record<string, string> = {
+  EADDRINUSE: 'is already in use',
+  EADDRNOTAVAIL: 'is not an address of this machine',
+  ENOTFOUND: 'names a host that does not resolve',
+  EAI_AGAIN: 'names a host that does not resolve (yet)',
+  EACCES: 'needs privileges this user lacks (ports below 1024)',
+};
+
 export interface RunningPipeline {
   url: string;
   app: FastifyInstance;
@@ -119,8 +128,8 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
 
     app = await buildApp({ config, publisher, metrics, loggerInstance: logger, readiness, plugins });
     const address = await app.listen({ port: config.port, host: config.host }).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EADDRINUSE' && err.code !== 'EADDRNOTAVAIL') throw err;
-      const problem = err.code === 'EADDRINUSE' ? 'is already in use' : 'is not an address of this machine';
+      const problem = LISTEN_PROBLEMS[err.code ?? ''];
+      if (!problem) throw err;
       throw new AppError('config_invalid', [`  PORT/HOST: ${config.host}:${config.port} ${problem}; expected a free port on a local address (PORT=0 picks one)`], { cause: err });
     });
     const port = Number(new URL(address).port);

@@ -11,12 +11,13 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+// Decimal digits only: Number() would also take " " (as 0), "0x10ab" and "1e3".
 const int = (min: number, max: number) =>
-  z.coerce
-    .number({ message: 'expected an integer' })
-    .int({ message: 'expected an integer' })
-    .min(min, { message: `expected at least ${min}` })
-    .max(max, { message: `expected at most ${max}` });
+  z
+    .string()
+    .regex(/^\d+$/, { message: 'expected an integer' })
+    .transform(Number)
+    .pipe(z.number().min(min, { message: `expected at least ${min}` }).max(max, { message: `expected at most ${max}` }));
 
 /** Several secrets may be active at once while one is rotated: separate them with spaces. */
 const secretList = z

@@ -64,7 +64,10 @@ export async function queryToken(dataDir: string, configured: string | undefined
  */
 export async function lockDataDir(dataDir: string, role: RunRole): Promise<() => Promise<void>> {
   const file = path.join(runDir(dataDir), `${role}.lock`);
-  await mkdir(runDir(dataDir), { recursive: true });
+  await mkdir(runDir(dataDir), { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+    // The first thing written under DATA_DIR: a path that cannot be a writable directory shows here.
+    throw new AppError('config_invalid', [`  DATA_DIR=${dataDir}: cannot create ${runDir(dataDir)} (${err.code ?? err.message}); expected a directory this user can write, or a path where one can be made`], { cause: err });
+  });
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fh = await open(file, 'wx');

@@ -2,7 +2,7 @@
 // signed it, read it back with `reply-analytics sql` while running and after shutdown.
 import { execFile, spawn } from 'node:child_process';
 import net from 'node:net';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,6 +135,26 @@ describe('reply-analytics CLI', () => {
 });
 
 describe('start-up failures', () => {
+  it('a HOST that does not resolve is a configuration error (exit code 2), not a stack trace', async () => {
+    const dir = await tempDir();
+    const { code, stderr } = await cli(dir.path, ['start'], { HOST: 'not-a-host.invalid', PORT: '0', WEBHOOK_SECRET: 's3cret' });
+    expect(stderr).toContain('PORT/HOST: not-a-host.invalid:0 names a host that does not resolve');
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(code).toBe(2);
+    await dir.remove();
+  });
+
+  it('a DATA_DIR that is a file is a configuration error (exit code 2), not a stack trace', async () => {
+    const dir = await tempDir();
+    const file = path.join(dir.path, 'a-file');
+    await writeFile(file, '');
+    const { code, stderr } = await cli(file, ['start'], { PORT: '0', WEBHOOK_SECRET: 's3cret' });
+    expect(stderr).toContain(`DATA_DIR=${file}: cannot create ${file}/run (ENOTDIR); expected a directory this user can write`);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(code).toBe(2);
+    await dir.remove();
+  });
+
   it('a port in use ends start with a clear error and exit code 2, and frees DATA_DIR for the next start', async () => {
     const dir = await tempDir();
     const taken = net.createServer();

@@ -17,6 +17,10 @@ describe('configuration', () => {
     expect(c).toMatchObject({ port: 3000, host: '0.0.0.0', unsignedMode: true, batchMaxRows: 20_000, batchMaxWaitMs: 500, maxBodyBytes: 262_144 });
   });
 
+  it.each([' ', '0x10ab', '1e3', '-1', '3000.0'])('PORT=%j is not an integer (Number() would read it as one)', (value) => {
+    expect(() => loadConfig({ PORT: value })).toThrow(`PORT=${JSON.stringify(value)}: expected an integer`);
+  });
+
   it('a bad value names the variable, the value and what was expected', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT="eighty": expected an integer/);
     expect(() => loadConfig({ BATCH_MAX_ROWS: '0' })).toThrow(/BATCH_MAX_ROWS="0": expected at least 1/);
