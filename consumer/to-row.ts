@@ -39,7 +39,7 @@ export function toRow(item: QueuedEnvelope, queueName: string): Converted {
     return deadLetter(item, queueName, error.code, error.message);
   }
   const checked = payloadSchema.safeParse(parsed.value);
-  if (!checked.success) return deadLetter(item, queueName, 'invalid_payload', `Payload does not match the Aksita webhook schema: ${describeIssues(checked.error)}`);
+  if (!checked.success) return deadLetter(item, queueName, 'invalid_payload', `Payload does not match the Aksita webhook schema: ${describeIssues(checked.error, parsed.value)}`);
   const p = checked.data;
   const time = p.timestamp;
   return {

@@ -88,14 +88,20 @@ export const payloadSchema = z.looseObject({
 
 export type Payload = z.output<typeof payloadSchema>;
 
-/** Turns zod issues into one line a sender's developer can act on. */
-export function describeIssues(error: z.ZodError): string {
+/**
+ * Turns zod issues into one line a sender's developer can act on. `input` is what was parsed:
+ * zod's issues do not carry the value they are about, which tells "missing" from "wrong type".
+ */
+export function describeIssues(error: z.ZodError, input: unknown): string {
   return error.issues
     .slice(0, 5)
     .map((issue) => {
       const where = issue.path.length > 0 ? issue.path.join('.') : '(body)';
-      if (issue.code === 'invalid_type' && issue.input === undefined) return `${where}: missing, expected ${issue.expected}`;
-      return `${where}: ${issue.message}`;
+      if (issue.code !== 'invalid_type') return `${where}: ${issue.message}`;
+      const given = issue.path.reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined), input);
+      return given === undefined ? `${where}: missing, expected ${issue.expected}` : `${where}: expected ${issue.expected}, got ${kindOf(given)}`;
     })
     .join('; ');
 }
+
+const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);

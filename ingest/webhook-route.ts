@@ -71,7 +71,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
     const result = payloadSchema.safeParse(parsed.value);
     if (!result.success) {
       if (typeof parsed.value.conversation_id === 'string') envelope.key = parsed.value.conversation_id;
-      return reject(envelope, 'invalid_payload', [describeIssues(result.error)]);
+      return reject(envelope, 'invalid_payload', [describeIssues(result.error, parsed.value)]);
     }
     envelope.key = result.data.conversation_id;
     const time = result.data.timestamp;

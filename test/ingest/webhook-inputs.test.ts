@@ -137,6 +137,17 @@ describe('POST /webhook with broken or hostile input', () => {
     expect(res.json().error).toMatchObject({ code: 'signature_invalid', message: expect.stringContaining('more than once') });
   });
 
+  it('a field of the wrong type is named with what came, a missing one is called missing', async () => {
+    const body = Buffer.from(JSON.stringify({ ...samplePayload(), response: 'not-an-array', credits: '0', remaining_credits: null, message_id: undefined }));
+    const res = await app.inject({ method: 'POST', url: '/webhook', payload: body, headers: { 'content-type': 'application/json', 'x-webhook-signature': sign(body, SECRET) } });
+    expect(res.statusCode).toBe(422);
+    const message: string = res.json().error.message;
+    expect(message).toContain('response: expected array, got string');
+    expect(message).toContain('credits: expected number, got string');
+    expect(message).toContain('remaining_credits: expected number, got null');
+    expect(message).toContain('message_id: missing, expected string');
+  });
+
   it('a refused Content-Type is named in the error, and a missing one is called missing', async () => {
     const post = (headers: Record<string, string>) => app.inject({ method: 'POST', url: '/webhook', payload: json(samplePayload()), headers });
     const xml = await post({ 'content-type': 'application/xml; charset=utf-8' });
