@@ -1,6 +1,6 @@
 // The HTTP application: webhook routes, health, metrics, and any extra routes the composition
 // root adds (the read-only query API). Built without listening, so tests use inject().
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../core/config.js';
 import { AppError, isAppError, type ErrorCode } from '../core/errors.js';
 import type { Metrics } from '../core/metrics.js';
@@ -47,7 +47,16 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     bodyLimit: config.maxBodyBytes,
     // Behind a load balancer the client address comes from X-Forwarded-For.
     trustProxy: true,
-    return503OnClosing: true,
+    // While draining for shutdown, a webhook on a connection that is still open is taken (and
+    // the connection then closed): Aksita does not retry, so a 503 would lose the reply. The
+    // queue closes only after the drain (cli/pipeline.ts).
+    return503OnClosing: false,
+    // The router's own refusals, in the catalogue's shape.
+    frameworkErrors: (err, req, reply) => {
+      const error = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new AppError('unknown_agent', [`${req.url.split('/').pop()?.slice(0, 64) ?? ''}...`]) : new AppError('not_found', [`${req.method} ${req.url.slice(0, 200)}`]);
+      // (fastify types this reply for no route in particular)
+      return (reply as unknown as FastifyReply).status(error.statusCode).send(error.toJSON());
+    },
   });
   app.decorateRequest('errorCode', undefined);
 

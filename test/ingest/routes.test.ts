@@ -33,6 +33,17 @@ function post(app: FastifyInstance, url: string, body: string, signature?: strin
 describe('agents and secrets', () => {
   const env = { WEBHOOK_AGENTS: '{"sales":["sales-new","sales-old"],"support":"support-secret"}', SIGNATURE_FAILURES_PER_MINUTE: '1000' };
 
+  it("the router's own refusals (a very long agent name, a malformed URL) are catalogue errors", async () => {
+    const { app, log } = await receiver(env);
+    const long = await post(app, `/webhook/${'a'.repeat(300)}`, '{}', 'x');
+    expect(long.statusCode).toBe(404);
+    expect(long.json()).toEqual({ error: { code: 'unknown_agent', message: expect.stringMatching(/^No agent named "a{64}\.\.\."/) } });
+    const malformed = await post(app, '/webhook/%E0%A4%A', '{}', 'x');
+    expect(malformed.statusCode).toBe(404);
+    expect(malformed.json()).toEqual({ error: { code: 'not_found', message: 'No route POST /webhook/%E0%A4%A.' } });
+    expect(log.end).toBe(0);
+  });
+
   it('each agent route accepts its own secrets and records the agent', async () => {
     const { app, log } = await receiver(env);
     const body = JSON.stringify(samplePayload());
