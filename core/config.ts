@@ -1,6 +1,7 @@
 // Environment variables are the configuration. They are read and validated once,
 // at start-up, by this one schema; everything else receives typed values.
 // .env.example lists every variable with its default (test/unit/config.test.ts keeps them in sync).
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { AppError } from './errors.js';
@@ -64,6 +65,22 @@ export const envSchema = z.object({
   REQUIRE_SIGNATURE: bool.default(false),
   /** Largest accepted body. @default 262144 */
   MAX_BODY_BYTES: int(1024, 16 * 1024 * 1024).default(256 * 1024),
+  /**
+   * Whose X-Forwarded-For to believe for the client address (the failed-signature limit is per
+   * address): false (the peer is the client), true (any peer), a number of proxy hops, or the
+   * proxies' addresses/CIDRs, comma-separated. @default false
+   */
+  TRUST_PROXY: z
+    .string()
+    .transform((v, ctx) => {
+      if (v === 'false' || v === 'true') return v === 'true';
+      if (/^\d+$/.test(v)) return Number(v);
+      const list = v.split(',').map((a) => a.trim()).filter(Boolean);
+      if (list.length > 0 && list.every((a) => isIP(a.replace(/\/\d{1,3}$/, '')) !== 0)) return list;
+      ctx.addIssue({ code: 'custom', message: 'expected true, false, a number of proxy hops, or the proxies\' addresses or CIDRs, comma-separated' });
+      return z.NEVER;
+    })
+    .default(false),
   /** Reject events whose timestamp is older than this (0 = off). @default 0 */
   MAX_EVENT_AGE_SECONDS: int(0, 10 * 365 * 24 * 3600).default(0),
   /** Failed signature checks allowed per client address per minute before 429. @default 30 */
@@ -153,6 +170,8 @@ export interface Config {
   /** No secret configured anywhere: every agent is accepted and stored as unsigned. */
   unsignedMode: boolean;
   maxBodyBytes: number;
+  /** fastify's trustProxy: whose X-Forwarded-For gives the client address. */
+  trustProxy: boolean | number | string[];
   maxEventAgeSeconds: number;
   signatureFailuresPerMinute: number;
   batchMaxRows: number;
@@ -228,6 +247,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     agentSecrets,
     unsignedMode,
     maxBodyBytes: e.MAX_BODY_BYTES,
+    trustProxy: e.TRUST_PROXY,
     maxEventAgeSeconds: e.MAX_EVENT_AGE_SECONDS,
     signatureFailuresPerMinute: e.SIGNATURE_FAILURES_PER_MINUTE,
     batchMaxRows: e.BATCH_MAX_ROWS,

@@ -36,6 +36,9 @@ const FASTIFY_CODES: Record<string, (err: FastifyError, config: Config, req: Fas
   FST_ERR_CTP_EMPTY_JSON_BODY: () => new AppError('empty_body'),
 };
 
+/** The nearest `hops` proxies are trusted (a hop count, as proxy-addr reads a number; fastify's types take only the function). */
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
+
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { config, metrics } = opts;
   const app = Fastify({
@@ -45,8 +48,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // ...so each request's child logger is made only if the request logs (lazy-child-logger.ts).
     childLoggerFactory: lazyChildLogger,
     bodyLimit: config.maxBodyBytes,
-    // Behind a load balancer the client address comes from X-Forwarded-For.
-    trustProxy: true,
+    // Behind a load balancer the client address comes from X-Forwarded-For, but only from the
+    // proxies TRUST_PROXY names: believed from anyone, it lets a client pick its own address
+    // and escape the failed-signature limit.
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     // While draining for shutdown, a webhook on a connection that is still open is taken (and
     // the connection then closed): Aksita does not retry, so a 503 would lose the reply. The
     // queue closes only after the drain (cli/pipeline.ts).

@@ -25,9 +25,9 @@ async function receiver(env: Record<string, string>): Promise<{ app: FastifyInst
 }
 
 function post(app: FastifyInstance, url: string, body: string, signature?: string, ip = '10.0.0.1') {
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-forwarded-for': ip };
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (signature !== undefined) headers['x-webhook-signature'] = signature;
-  return app.inject({ method: 'POST', url, payload: body, headers });
+  return app.inject({ method: 'POST', url, payload: body, headers, remoteAddress: ip });
 }
 
 describe('agents and secrets', () => {
@@ -98,6 +98,25 @@ describe('failed-signature floods', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect((await post(app, '/webhook', body, sign(body, 's'), '10.9.9.9')).statusCode).toBe(200);
     expect((await post(app, '/webhook', body, 'f'.repeat(64), '10.1.1.1')).statusCode).toBe(401);
+  });
+
+  const fromProxy = (app: FastifyInstance, forwardedFor: string) =>
+    app.inject({ method: 'POST', url: '/webhook', payload: '{}', headers: { 'content-type': 'application/json', 'x-webhook-signature': 'f'.repeat(64), 'x-forwarded-for': forwardedFor }, remoteAddress: '10.0.0.2' });
+
+  it('X-Forwarded-For is ignored unless TRUST_PROXY names the proxy: a client cannot pick a new address per attempt', async () => {
+    const { app } = await receiver({ WEBHOOK_SECRET: 's', SIGNATURE_FAILURES_PER_MINUTE: '2' });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await fromProxy(app, `203.0.113.${i}`)).statusCode);
+    expect(statuses).toEqual([401, 401, 429, 429]);
+  });
+
+  it('with TRUST_PROXY set to the proxy, each forwarded client has its own limit', async () => {
+    const { app } = await receiver({ WEBHOOK_SECRET: 's', SIGNATURE_FAILURES_PER_MINUTE: '2', TRUST_PROXY: '10.0.0.0/8' });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await fromProxy(app, `203.0.113.${i}`)).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 401]);
+    expect((await fromProxy(app, '203.0.113.1')).statusCode).toBe(401);
+    expect((await fromProxy(app, '203.0.113.1')).statusCode).toBe(429);
   });
 });
 

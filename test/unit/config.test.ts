@@ -14,7 +14,7 @@ describe('configuration', () => {
 
   it('defaults apply when nothing is set', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 3000, host: '0.0.0.0', unsignedMode: true, batchMaxRows: 20_000, batchMaxWaitMs: 500, maxBodyBytes: 262_144 });
+    expect(c).toMatchObject({ port: 3000, host: '0.0.0.0', trustProxy: false, unsignedMode: true, batchMaxRows: 20_000, batchMaxWaitMs: 500, maxBodyBytes: 262_144 });
   });
 
   it.each([' ', '0x10ab', '1e3', '-1', '3000.0'])('PORT=%j is not an integer (Number() would read it as one)', (value) => {
@@ -59,6 +59,19 @@ describe('configuration', () => {
     [{ KAFKA_BROKERS: 'k:9092', MAX_BODY_BYTES: '1500000' }, 'MAX_BODY_BYTES=1500000: expected at most 1000000 with KAFKA_BROKERS set'],
   ])('Kafka settings the broker could never take are refused at start: %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it.each([
+    ['false', false],
+    ['true', true],
+    ['2', 2],
+    ['10.0.0.0/8, 192.168.1.7,::1', ['10.0.0.0/8', '192.168.1.7', '::1']],
+  ])('TRUST_PROXY=%j is %j', (value, expected) => {
+    expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toEqual(expected);
+  });
+
+  it('TRUST_PROXY that is neither a flag, a hop count nor addresses is refused', () => {
+    expect(() => loadConfig({ TRUST_PROXY: 'my-balancer' })).toThrow(/TRUST_PROXY="my-balancer": expected true, false, a number of proxy hops/);
   });
 
   it('large bodies are allowed without Kafka, and up to about 1 MB with it', () => {
