@@ -6,7 +6,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { AppError } from './errors.js';
 
-const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** What an agent may be called: in WEBHOOK_AGENTS, and in /webhook/:agent when unsigned mode takes any agent. */
+export const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
@@ -25,6 +26,8 @@ const secretList = z
   .string()
   .transform((v) => v.split(/\s+/).filter(Boolean));
 
+const SECRETS_EXPECTED = { message: 'expected a secret (non-empty text) or a non-empty list of secrets' };
+
 const agentsJson = z
   .string()
   .transform((raw, ctx) => {
@@ -38,7 +41,10 @@ const agentsJson = z
   .pipe(
     z.record(
       z.string().regex(AGENT_NAME, { message: 'agent names are letters, digits, "_", "-" or "." (at most 64)' }),
-      z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (Array.isArray(v) ? v : [v])),
+      z
+        .union([z.string().min(1, SECRETS_EXPECTED), z.array(z.string().min(1, SECRETS_EXPECTED)).min(1, SECRETS_EXPECTED)], SECRETS_EXPECTED)
+        .transform((v) => (Array.isArray(v) ? v : [v])),
+      { message: 'expected a JSON object such as {"sales":["secret1","secret2"],"support":"secret3"}' },
     ),
   );
 
@@ -215,7 +221,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       const message =
         issue.code === 'invalid_key'
           ? `agent "${String(issue.path.at(-1) ?? '')}" is not a valid name: agent names are letters, digits, "_", "-" or "." (at most 64)`
-          : issue.message;
+          : key === 'WEBHOOK_AGENTS' && issue.path.length > 1
+            ? `agent "${String(issue.path[1])}": ${issue.message}`
+            : issue.message;
       const shown = shownValue(key, env[key]);
       return `  ${key}=${shown}: ${message}`;
     });

@@ -3,7 +3,7 @@
 // unauthenticated is stored), then parse and validate (authenticated failures are published
 // as dead letters, never dropped), and 200 only after the queue has the event.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Config } from '../core/config.js';
+import { AGENT_NAME, type Config } from '../core/config.js';
 import { AppError, type ErrorCode } from '../core/errors.js';
 import type { Metrics } from '../core/metrics.js';
 import { describeIssues, payloadSchema } from '../core/payload.js';
@@ -51,7 +51,8 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
 
   async function handle(req: FastifyRequest, reply: FastifyReply, agent: string): Promise<string> {
     const secrets = agentKeys.get(agent);
-    if (!secrets && !config.unsignedMode) throw new AppError('unknown_agent', [agent]);
+    // Unsigned mode takes any agent, but only a name that could have been configured.
+    if (!secrets && (!config.unsignedMode || !AGENT_NAME.test(agent))) throw new AppError('unknown_agent', [agent.slice(0, 64)]);
     const body = req.body as Buffer;
     const receivedAtMs = Date.now();
     if (secrets) {

@@ -85,6 +85,17 @@ describe('unsigned mode (no secret configured)', () => {
       ['anyone', 'unsigned'],
     ]);
   });
+
+  it.each([['/webhook/'], ['/webhook/has%20space'], ['/webhook/%C3%A9t%C3%A9'], ['/webhook/-dash-first']])(
+    '%s is not an agent name anyone could configure: 404, nothing stored',
+    async (url) => {
+      const { app, log } = await receiver({});
+      const res = await post(app, url, JSON.stringify(samplePayload()));
+      expect(res.statusCode).toBe(404);
+      expect(res.json().error.code).toBe('unknown_agent');
+      expect(log.end).toBe(0);
+    },
+  );
 });
 
 describe('failed-signature floods', () => {

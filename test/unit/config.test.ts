@@ -79,6 +79,15 @@ describe('configuration', () => {
     expect(loadConfig({ KAFKA_BROKERS: 'k:9092', MAX_BODY_BYTES: '1000000' }).maxBodyBytes).toBe(1_000_000);
   });
 
+  it.each([
+    ['{"sales":5}', 'WEBHOOK_AGENTS=(hidden): agent "sales": expected a secret (non-empty text) or a non-empty list of secrets'],
+    ['{"sales":""}', 'WEBHOOK_AGENTS=(hidden): agent "sales": expected a secret (non-empty text) or a non-empty list of secrets'],
+    ['{"sales":[]}', 'WEBHOOK_AGENTS=(hidden): agent "sales": expected a secret (non-empty text) or a non-empty list of secrets'],
+    ['[]', 'WEBHOOK_AGENTS=(hidden): expected a JSON object such as {"sales":["secret1","secret2"],"support":"secret3"}'],
+  ])('WEBHOOK_AGENTS=%s says which agent is wrong and what was expected', (value, message) => {
+    expect(() => loadConfig({ WEBHOOK_AGENTS: value })).toThrow(message);
+  });
+
   it('agent names that could not be a URL segment are refused', () => {
     expect(() => loadConfig({ WEBHOOK_AGENTS: '{"bad name/x":"s"}' })).toThrow(/agent names are letters/);
   });
