@@ -67,10 +67,13 @@ function daysFromCivil(year: number, month: number, day: number): number {
   return era * 146_097 + doe - 719_468;
 }
 
+/** The longest conversation or message id: also the longest queue key (a Kafka record's key counts toward its size limit). */
+export const MAX_ID_LENGTH = 256;
+
 export const payloadSchema = z.looseObject({
   response: z.array(z.string(), { error: 'expected an array of strings' }),
-  conversation_id: z.string().min(1, { error: 'expected a non-empty string' }).max(256),
-  message_id: z.string().min(1, { error: 'expected a non-empty string' }).max(256),
+  conversation_id: z.string().min(1, { error: 'expected a non-empty string' }).max(MAX_ID_LENGTH),
+  message_id: z.string().min(1, { error: 'expected a non-empty string' }).max(MAX_ID_LENGTH),
   credits: z.number().finite(),
   remaining_credits: z.number().finite(),
   additional_context: z.string(),

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AGENT_NAME, type Config } from '../core/config.js';
 import { AppError, type ErrorCode } from '../core/errors.js';
 import type { Metrics } from '../core/metrics.js';
-import { describeIssues, payloadSchema } from '../core/payload.js';
+import { describeIssues, MAX_ID_LENGTH, payloadSchema } from '../core/payload.js';
 import type { Envelope } from '../queue/envelope.js';
 import type { Publisher } from '../queue/publisher.js';
 import { FailureLimiter } from './failure-limiter.js';
@@ -71,7 +71,10 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
     if (!parsed.ok) return reject(envelope, parsed.code, parsed.args);
     const result = payloadSchema.safeParse(parsed.value);
     if (!result.success) {
-      if (typeof parsed.value.conversation_id === 'string') envelope.key = parsed.value.conversation_id;
+      // Kept in order with its conversation when it names one, but no key longer than a valid one:
+      // a record Kafka refuses as too large would hold up every event behind it.
+      const conversation = parsed.value.conversation_id;
+      if (typeof conversation === 'string' && conversation.length <= MAX_ID_LENGTH) envelope.key = conversation;
       return reject(envelope, 'invalid_payload', [describeIssues(result.error, parsed.value)]);
     }
     envelope.key = result.data.conversation_id;

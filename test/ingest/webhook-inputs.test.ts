@@ -137,6 +137,19 @@ describe('POST /webhook with broken or hostile input', () => {
     expect(res.json().error).toMatchObject({ code: 'signature_invalid', message: expect.stringContaining('more than once') });
   });
 
+  it('a dead letter keeps its conversation as its queue key only when the id could be valid (at most 256 characters)', async () => {
+    const send = async (conversation: string) => {
+      const body = Buffer.from(JSON.stringify({ ...samplePayload(), conversation_id: conversation, response: 'not-an-array' }));
+      const before = log.end;
+      const res = await app.inject({ method: 'POST', url: '/webhook', payload: body, headers: { 'content-type': 'application/json', 'x-webhook-signature': sign(body, SECRET) } });
+      expect(res.statusCode).toBe(422);
+      const [record] = (await log.read(log.end)).filter((r) => r.offset >= before);
+      return record!.envelope.key;
+    };
+    expect(await send('c'.repeat(256))).toBe('c'.repeat(256));
+    expect(await send('c'.repeat(60_000))).toBe('');
+  });
+
   it('a field of the wrong type is named with what came, a missing one is called missing', async () => {
     const body = Buffer.from(JSON.stringify({ ...samplePayload(), response: 'not-an-array', credits: '0', remaining_credits: null, message_id: undefined }));
     const res = await app.inject({ method: 'POST', url: '/webhook', payload: body, headers: { 'content-type': 'application/json', 'x-webhook-signature': sign(body, SECRET) } });
