@@ -74,16 +74,22 @@ async function exportReport(config: Config, req: ReportRequest, out: string): Pr
     return write(exported, req, out);
   }
   const store = await openQueryStore(config);
-  // The engine writes a Parquet detail export into a scratch file first. It goes in a private
-  // directory that Ctrl-C removes whole, also while the engine is still writing it.
-  const scratchDir = await mkdtemp(path.join(out === '-' ? config.dataDir : path.dirname(path.resolve(out)), '.report-'));
-  const release = removeOnSignal(scratchDir);
   try {
-    return await write(await preparing(req, buildExport(store, req, { scratchDir })), req, out);
+    // chDB writes a Parquet detail export into a scratch file first (report-export.ts). It goes
+    // in a private directory that Ctrl-C removes whole, also while the engine still writes it.
+    if (store.kind === 'chdb' && req.kind === 'detail' && req.format === 'parquet') {
+      const scratchDir = await mkdtemp(path.join(out === '-' ? config.dataDir : path.dirname(path.resolve(out)), '.report-'));
+      const release = removeOnSignal(scratchDir);
+      try {
+        return await write(await preparing(req, buildExport(store, req, { scratchDir })), req, out);
+      } finally {
+        await rm(scratchDir, { recursive: true, force: true });
+        release();
+      }
+    }
+    return await write(await preparing(req, buildExport(store, req, { scratchDir: config.dataDir })), req, out);
   } finally {
     await store.close();
-    await rm(scratchDir, { recursive: true, force: true });
-    release();
   }
 }
 

@@ -7,7 +7,11 @@ import { rmSync } from 'node:fs';
 /** Starts guarding `target`; the returned function stops (call it once the target is gone or kept). */
 export function removeOnSignal(target: string): () => void {
   const onSignal = (signal: NodeJS.Signals) => {
-    rmSync(target, { recursive: true, force: true });
+    try {
+      rmSync(target, { recursive: true, force: true });
+    } catch {
+      // The signal must still end the process; what could not be removed stays hidden (a dot name).
+    }
     release();
     process.kill(process.pid, signal);
   };

@@ -178,23 +178,26 @@ describe('npm start', () => {
     const npm = spawn('npm', ['start', '--silent'], { cwd: ROOT, env: { ...process.env, DATA_DIR: dir.path, PORT: '0', WEBHOOK_SECRET: 's3cr3t' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     npm.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitFor(async () => output.includes('"pipeline ready"'), 'the pipeline to start under npm');
-    const pid = Number(/"pid":(\d+).*"pipeline ready"/.exec(output)?.[1]);
+    let pid = 0;
     const alive = () => {
       try {
         process.kill(pid, 0);
-        return true;
+        return pid > 0;
       } catch {
         return false;
       }
     };
     try {
+      await waitFor(async () => output.includes('"pipeline ready"'), 'the pipeline to start under npm');
+      pid = Number(/"pid":(\d+).*"pipeline ready"/.exec(output)?.[1]);
       expect(alive()).toBe(true);
       npm.kill('SIGTERM');
       await waitFor(async () => !alive(), 'the pipeline process to end after npm got SIGTERM');
       expect(output).toContain('"shutting down"');
     } finally {
-      if (alive()) process.kill(pid, 'SIGKILL'); // not left running when this fails
+      // Not left running when this fails.
+      if (alive()) process.kill(pid, 'SIGKILL');
+      npm.kill('SIGKILL');
       await dir.remove();
     }
   });

@@ -48,12 +48,19 @@ describe('shutdown', () => {
     let received = '';
     socket.on('data', (chunk) => (received += chunk.toString()));
     const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
-    socket.write(request(JSON.stringify(samplePayload())));
-    await expect.poll(() => published.length).toBe(1);
-    // The first is in flight, so close() waits for it; the second comes on the same connection meanwhile.
-    const closing = app.close();
-    socket.write(request(JSON.stringify(samplePayload())));
-    await expect.poll(() => published.length).toBe(2);
+    let closing: Promise<void> | undefined;
+    try {
+      socket.write(request(JSON.stringify(samplePayload())));
+      await expect.poll(() => published.length).toBe(1);
+      // The first is in flight, so close() waits for it; the second comes on the same connection meanwhile.
+      closing = app.close();
+      socket.write(request(JSON.stringify(samplePayload())));
+      await expect.poll(() => published.length).toBe(2);
+    } catch (err) {
+      release(); // close() waits for the held request: do not leave it hanging when this fails
+      socket.destroy();
+      throw err;
+    }
     release();
     await closing;
     await ended;

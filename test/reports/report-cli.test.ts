@@ -101,7 +101,12 @@ describe('without a running process (direct)', () => {
         stdio: 'ignore',
       });
       const exited = new Promise<string | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
-      await waitFor(started, 'the export to start writing');
+      try {
+        await waitFor(started, 'the export to start writing');
+      } catch (err) {
+        child.kill('SIGKILL'); // not left running when this fails
+        throw err;
+      }
       child.kill('SIGINT');
       return exited;
     }
@@ -122,9 +127,12 @@ describe('without a running process (direct)', () => {
         const entries = (await readdir(target.path)).filter((f) => f.startsWith('.report-'));
         return (await Promise.all(entries.map((e) => readdir(path.join(target.path, e)).catch(() => [e])))).flat();
       };
-      expect(await interrupt(file, async () => (await scratchFiles()).length > 0)).toBe('SIGINT');
-      expect(await readdir(target.path)).toEqual([]);
-      await target.remove();
+      try {
+        expect(await interrupt(file, async () => (await scratchFiles()).length > 0)).toBe('SIGINT');
+        expect(await readdir(target.path)).toEqual([]);
+      } finally {
+        await target.remove();
+      }
     });
   });
 });
