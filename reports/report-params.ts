@@ -34,10 +34,10 @@ export interface ReportInput {
 
 export const DEFAULT_TZ = 'UTC';
 
-// The range of the engine's DateTime64, whose text form also stops at four-digit years: the
+// The years of the engine's DateTime64, whose text form also stops at four-digit years: the
 // end of 9999-12-31 would be "+010000-01-01T…", which it cannot read.
-const EARLIEST_MS = Date.UTC(1900, 0, 1);
-const LATEST_MS = Date.UTC(2300, 0, 1);
+const EARLIEST_YEAR = 1900;
+const LATEST_YEAR = 2299;
 
 /**
  * Validates a report request. `flag` names a parameter in messages the way the caller
@@ -71,7 +71,9 @@ export function parseReportRequest(input: ReportInput, flag: (name: string) => s
     if (!value) return fail(`${flag(name)} is missing; expected a date or date-time such as 2026-01-22 or 2026-01-22T08:30`);
     const parsed = parseLocalTime(value, tz, { endOfDay: name === 'to' });
     if (typeof parsed === 'string') return fail(`${flag(name)} "${value}" is not a date: ${parsed}`);
-    if (parsed.epochMs < EARLIEST_MS || parsed.epochMs > LATEST_MS) {
+    // The year as written (an instant near either end moves across it with the zone's offset).
+    const year = Number(value.trim().slice(0, 4));
+    if (year < EARLIEST_YEAR || year > LATEST_YEAR) {
       return fail(`${flag(name)} "${value}" is outside the years the store can hold; expected a time from 1900 to 2299`);
     }
     return { value, epochMs: parsed.epochMs };

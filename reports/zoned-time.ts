@@ -33,19 +33,18 @@ function formatter(tz: string): Intl.DateTimeFormat {
 
 /**
  * `tz` as the engine must be given it, or undefined when it is not an IANA time zone known to
- * this runtime (UTC included). ICU reads zone names in any case, the ClickHouse engine only in
- * their own ("utc" fails there): a name that differs from the zone's own only in case is
- * given the zone's spelling, and so is an alias written in lower case ("us/eastern"). An alias
- * written as tzdata spells it ("Asia/Kolkata", which ICU resolves to "Asia/Calcutta") is kept.
+ * this runtime (UTC included). ICU reads zone names in any case and knows aliases, the ClickHouse
+ * engine matches names exactly ("utc" and "Us/Eastern" fail there), so the zone goes by the name
+ * ICU resolves it to ("UTC", "America/New_York"; "Asia/Kolkata" is "Asia/Calcutta" to ICU). Every
+ * name ICU resolves to is one the engine knows (checked against system.time_zones of chdb 3.4,
+ * except America/Coyhaique, which is newer than the engine's zone data).
  */
 export function canonicalTimeZone(tz: string): string | undefined {
-  let resolved: string;
   try {
-    resolved = formatter(tz).resolvedOptions().timeZone;
+    return formatter(tz).resolvedOptions().timeZone;
   } catch {
     return undefined;
   }
-  return resolved.toLowerCase() === tz.toLowerCase() || tz === tz.toLowerCase() ? resolved : tz;
 }
 
 /** The wall clock in `tz` at `epochMs`, as if that wall clock were UTC (epoch ms). */

@@ -48,8 +48,10 @@ describe('time zone names as the engine takes them', () => {
     ['utc', 'UTC'],
     ['asia/jakarta', 'Asia/Jakarta'],
     ['AMERICA/NEW_YORK', 'America/New_York'],
-    ['Asia/Kolkata', 'Asia/Kolkata'], // an alias as tzdata spells it is kept (ICU would say Asia/Calcutta)
-    ['us/eastern', 'America/New_York'], // an alias in lower case becomes its zone
+    ['Asia/Kolkata', 'Asia/Calcutta'], // ICU's name for it, which the engine knows too
+    ['ASIA/KOLKATA', 'Asia/Calcutta'],
+    ['us/eastern', 'America/New_York'], // an alias becomes its zone, in any case
+    ['Us/Eastern', 'America/New_York'],
     ['Not/A_Zone', undefined],
     ['+07:00', undefined],
   ])('%s is %s', (given, expected) => {
@@ -58,6 +60,11 @@ describe('time zone names as the engine takes them', () => {
 });
 
 describe('report parameters', () => {
+  it('the first and last days the store holds are accepted in any zone', () => {
+    expect(parseReportRequest({ from: '2299-12-30', to: '2299-12-31', tz: 'America/New_York', format: 'csv' }).tz).toBe('America/New_York');
+    expect(parseReportRequest({ from: '1900-01-01', to: '1900-01-02', tz: 'Asia/Tokyo', format: 'csv' }).tz).toBe('Asia/Tokyo');
+  });
+
   it('a time zone in the wrong case is given its own spelling', () => {
     expect(parseReportRequest({ from: '2026-03-01', to: '2026-03-02', tz: 'asia/jakarta', format: 'csv' }).tz).toBe('Asia/Jakarta');
   });
