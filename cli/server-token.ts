@@ -9,7 +9,8 @@ export async function tokenForServer(config: Config, server: ServerInfo): Promis
   if (server.queryTokenFrom === 'QUERY_TOKEN' && !config.queryToken) {
     throw new AppError('query_token_refused', [server.pid, 'it was started with QUERY_TOKEN and this command has none']);
   }
-  return queryToken(config.dataDir, config.queryToken);
+  // A process that uses the token file takes only that, whatever QUERY_TOKEN this shell has.
+  return queryToken(config.dataDir, server.queryTokenFrom === 'file' ? undefined : config.queryToken);
 }
 
 /** The process answered 401 to the token of tokenForServer. */

@@ -56,6 +56,15 @@ export const KAFKA_MAX_BODY_BYTES = 1_000_000;
 
 const isPort = (n: number) => n >= 1 && n <= 65535;
 
+/** An IP address, or one with a prefix length that fits it (what fastify's proxy check takes). */
+function isAddressOrRange(text: string): boolean {
+  const [address = '', prefix, ...rest] = text.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) >= 1 && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
 export const envSchema = z.object({
   /** TCP port of the HTTP receiver. @default 3000 (0 picks a free port) */
   PORT: int(0, 65535).default(3000),
@@ -82,7 +91,7 @@ export const envSchema = z.object({
       if (v === 'false' || v === 'true') return v === 'true';
       if (/^\d+$/.test(v)) return Number(v);
       const list = v.split(',').map((a) => a.trim()).filter(Boolean);
-      if (list.length > 0 && list.every((a) => isIP(a.replace(/\/\d{1,3}$/, '')) !== 0)) return list;
+      if (list.length > 0 && list.every(isAddressOrRange)) return list;
       ctx.addIssue({ code: 'custom', message: 'expected true, false, a number of proxy hops, or the proxies\' addresses or CIDRs, comma-separated' });
       return z.NEVER;
     })

@@ -62,11 +62,15 @@ export async function queryToken(dataDir: string, configured: string | undefined
  * The lock file is created exclusively (O_EXCL) and holds the owner's pid; a lock left by a
  * process that no longer runs (SIGKILL) is taken over. Returns the release function.
  */
+const DATA_DIR_PROBLEMS = new Set(['ENOTDIR', 'EEXIST', 'EACCES', 'EPERM', 'EROFS']);
+
 export async function lockDataDir(dataDir: string, role: RunRole): Promise<() => Promise<void>> {
   const file = path.join(runDir(dataDir), `${role}.lock`);
   await mkdir(runDir(dataDir), { recursive: true }).catch((err: NodeJS.ErrnoException) => {
-    // The first thing written under DATA_DIR: a path that cannot be a writable directory shows here.
-    throw new AppError('config_invalid', [`  DATA_DIR=${dataDir}: cannot create ${runDir(dataDir)} (${err.code ?? err.message}); expected a directory this user can write, or a path where one can be made`], { cause: err });
+    // The first thing written under DATA_DIR: a path that cannot be a writable directory shows
+    // here. Other failures (a full disk, too many open files) are not the setting's fault.
+    if (!DATA_DIR_PROBLEMS.has(err.code ?? '')) throw err;
+    throw new AppError('config_invalid', [`  DATA_DIR=${dataDir}: cannot create ${runDir(dataDir)} (${err.code}); expected a directory this user can write, or a path where one can be made`], { cause: err });
   });
   for (let attempt = 0; attempt < 3; attempt++) {
     try {

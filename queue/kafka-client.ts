@@ -40,8 +40,6 @@ const SETTING_OF_REFUSAL: Record<string, (c: KafkaConfig) => string> = {
   INVALID_PARTITIONS: (c) => `KAFKA_PARTITIONS=${c.partitions}`,
   INVALID_TOPIC_EXCEPTION: (c) => `KAFKA_TOPIC=${c.topic}`,
   POLICY_VIOLATION: (c) => `KAFKA_TOPIC=${c.topic}`,
-  TOPIC_AUTHORIZATION_FAILED: (c) => `KAFKA_TOPIC=${c.topic}`,
-  CLUSTER_AUTHORIZATION_FAILED: (c) => `KAFKA_TOPIC=${c.topic}`,
 };
 
 /**

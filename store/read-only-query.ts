@@ -19,6 +19,7 @@ export interface CheckedQuery {
 
 const META_KINDS = new Set(['ShowTables', 'DescribeQuery', 'ExistsTableQuery', 'ShowCreateTableQuery']);
 const MAX_EXECUTION_SECONDS = 120;
+const SYNTAX_ERROR = 62;
 
 export async function checkReadOnly(userSql: string, run: RawRunner): Promise<CheckedQuery> {
   if (userSql.trim() === '') throw new AppError('query_invalid', ['the query is empty']);
@@ -32,7 +33,9 @@ export async function checkReadOnly(userSql: string, run: RawRunner): Promise<Ch
   try {
     ast = (await run(`EXPLAIN AST ${formatted}`)).split('\n');
   } catch (err) {
-    // Parsed once above, so what fails here is a limit of the engine's, such as max_query_size.
+    // Parsed once above, so a syntax error here is a limit of the parser's, such as
+    // max_query_size once the query is formatted. Anything else (a lost connection) is not the query's fault.
+    if (engineErrorCode(err) !== SYNTAX_ERROR) throw err;
     throw new AppError('query_invalid', [engineMessage(err)], { cause: err });
   }
   const kind = ast[0]?.trim().split(/\s+/)[0] ?? '';
