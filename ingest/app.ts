@@ -58,7 +58,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: false,
     // The router's own refusals, in the catalogue's shape.
     frameworkErrors: (err, req, reply) => {
-      const error = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new AppError('unknown_agent', [`${req.url.split('/').pop()?.slice(0, 64) ?? ''}...`]) : new AppError('not_found', [`${req.method} ${req.url.slice(0, 200)}`]);
+      const path = req.url.split('?')[0]!.slice(0, 200);
+      const error =
+        err.code === 'FST_ERR_BAD_URL'
+          ? new AppError('malformed_url', [path])
+          : path.startsWith('/webhook/')
+            ? new AppError('unknown_agent', [`${path.slice('/webhook/'.length, '/webhook/'.length + 64)}...`])
+            : new AppError('not_found', [`${req.method} ${path}`]);
       // (fastify types this reply for no route in particular)
       return (reply as unknown as FastifyReply).status(error.statusCode).send(error.toJSON());
     },

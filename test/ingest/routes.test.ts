@@ -39,8 +39,11 @@ describe('agents and secrets', () => {
     expect(long.statusCode).toBe(404);
     expect(long.json()).toEqual({ error: { code: 'unknown_agent', message: expect.stringMatching(/^No agent named "a{64}\.\.\."/) } });
     const malformed = await post(app, '/webhook/%E0%A4%A', '{}', 'x');
-    expect(malformed.statusCode).toBe(404);
-    expect(malformed.json()).toEqual({ error: { code: 'not_found', message: 'No route POST /webhook/%E0%A4%A.' } });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json()).toEqual({ error: { code: 'malformed_url', message: 'The URL path /webhook/%E0%A4%A is not valid percent-encoding.' } });
+    const longElsewhere = await app.inject({ method: 'GET', url: `/api/reports/${'x'.repeat(300)}` });
+    expect(longElsewhere.statusCode).toBe(404);
+    expect(longElsewhere.json().error.code).toBe('not_found');
     expect(log.end).toBe(0);
   });
 
