@@ -76,6 +76,11 @@ describe.skipIf(skipLocally)(`docker-compose.yml (docker-compose ${version ?? 'N
     expect(consume.kafka?.topic).toBe(ingest.kafka?.topic);
   });
 
+  it("ingest passes on every receiver setting from .env (the README tells users to set them there)", () => {
+    const receiverSettings = ['WEBHOOK_SECRET', 'WEBHOOK_AGENTS', 'REQUIRE_SIGNATURE', 'MAX_BODY_BYTES', 'MAX_EVENT_AGE_SECONDS', 'SIGNATURE_FAILURES_PER_MINUTE', 'TRUST_PROXY', 'KAFKA_PUBLISH_TIMEOUT_MS'];
+    expect(Object.keys(svc('ingest').environment ?? {})).toEqual(expect.arrayContaining(receiverSettings));
+  });
+
   it('DATA_DIR of ingest (its Kafka fallback log) and consume is a volume, so it outlives the container', () => {
     for (const name of OURS) {
       const dataDir = svc(name).environment!.DATA_DIR;
@@ -113,7 +118,8 @@ describe.skipIf(skipLocally)(`docker-compose.yml (docker-compose ${version ?? 'N
     const healthy = (name: string) => Object.entries(svc(name).depends_on ?? {}).filter(([, d]) => d.condition === 'service_healthy').map(([n]) => n).sort();
     expect(healthy('ingest')).toEqual(['kafka']);
     expect(healthy('consume')).toEqual(['clickhouse', 'kafka']);
-    expect(healthy('grafana')).toEqual(['clickhouse']);
+    // Grafana's data source defaults to the aksita database, which consume's migrations create.
+    expect(healthy('grafana')).toEqual(['clickhouse', 'consume']);
   });
 
   it('Kafka: a complete single-node KRaft configuration, internal topics with one replica', () => {
