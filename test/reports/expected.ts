@@ -11,6 +11,7 @@ export function offsetMinutes(tz: string, epochMs: number): number {
     case 'Asia/Jakarta':
       return 420;
     case 'Asia/Kolkata':
+    case 'Asia/Calcutta': // the same zone by ICU's name, which the report sends to the engine
       return 330;
     case 'America/New_York':
       return epochMs < Date.UTC(2026, 2, 8, 7) ? -300 : -240;
