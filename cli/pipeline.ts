@@ -89,7 +89,7 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
     const batch = { maxRows: config.batchMaxRows, maxWaitMs: config.batchMaxWaitMs };
     if (config.kafka && kafka) {
       if (role !== 'consume') {
-        const fallback = await EmbeddedLog.open({ dir: path.join(config.dataDir, 'kafka-fallback') });
+        const fallback = await openLog(path.join(config.dataDir, 'kafka-fallback'), logger);
         // Registered as soon as it is open, so that a failure further on still closes it.
         closers.push(() => fallback.close());
         if (fallback.backlog > 0) logger.info({ backlog: fallback.backlog }, 'forwarding events left in the local fallback log');
@@ -108,7 +108,7 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
       }
     } else if (store) {
       const logDir = path.join(config.dataDir, 'queue');
-      const log = await EmbeddedLog.open({ dir: logDir });
+      const log = await openLog(logDir, logger);
       closers.push(() => log.close());
       if (log.backlog > 0) logger.info({ backlog: log.backlog }, 'resuming events not yet stored');
       metrics.queueBacklog.set(log.backlog);
@@ -149,6 +149,19 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
     app: running,
     stop: () => (stopping ??= teardown()),
   };
+}
+
+/** Opens an embedded log, saying what recovery cleared and when the log stops taking events. */
+async function openLog(dir: string, logger: Logger): Promise<EmbeddedLog> {
+  const log = await EmbeddedLog.open({
+    dir,
+    onFailure: (err) =>
+      logger.error({ err, dir }, 'the local log could not be written: every new event is refused (503) until the cause (a full disk?) is fixed and the process restarted'),
+  });
+  if (log.recovered) {
+    logger.warn({ ...log.recovered, dir }, 'cleared the end of the newest log segment, which a crash left half written (never acknowledged)');
+  }
+  return log;
 }
 
 const TOPIC_CHECK_MS = 10_000;

@@ -23,7 +23,7 @@ import { AppError } from '../core/errors.js';
 import { DataWaiters } from './data-waiters.js';
 import { encodeEnvelope, type Envelope, type QueuedEnvelope } from './envelope.js';
 import { fsyncDir, mkdirDurable, writeFileAtomic } from './fs-durable.js';
-import { frameRecord, scanRecords, zeroFrom } from './segment-format.js';
+import { frameRecord, looksTorn, nextValidRecord, scanRecords, zeroFrom } from './segment-format.js';
 import { SegmentReader, type ReadPosition, type SegmentExtent } from './segment-reader.js';
 
 export interface EmbeddedLogOptions {
@@ -35,6 +35,8 @@ export interface EmbeddedLogOptions {
    * retriable `not_durable` instead of buffering without bound (DESIGN.md promise 7). @default 64 MiB
    */
   maxPendingBytes?: number;
+  /** Called once if a write or fdatasync fails: from then on every append is refused (see flushLoop). */
+  onFailure?: (err: Error) => void;
 }
 
 type Segment = SegmentExtent;
@@ -86,6 +88,7 @@ export class EmbeddedLog {
     private readonly dir: string,
     private readonly segmentBytes: number,
     private readonly maxPendingBytes: number,
+    private readonly onFailure?: (err: Error) => void,
   ) {}
 
   static async open(options: EmbeddedLogOptions): Promise<EmbeddedLog> {
@@ -94,7 +97,7 @@ export class EmbeddedLog {
     for (const [name, value] of Object.entries({ segmentBytes, maxPendingBytes })) {
       if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`embedded log: ${name} must be a positive integer, not ${value}`);
     }
-    const log = new EmbeddedLog(options.dir, segmentBytes, maxPendingBytes);
+    const log = new EmbeddedLog(options.dir, segmentBytes, maxPendingBytes, options.onFailure);
     try {
       await log.recover();
     } catch (err) {
@@ -103,6 +106,9 @@ export class EmbeddedLog {
     }
     return log;
   }
+
+  /** What opening cleared: the torn end of the newest segment, from byte `at` (after record `records` - 1). */
+  recovered: { file: string; at: number; records: number } | undefined;
 
   /** Sequence number one past the last durable record. */
   get end(): number {
@@ -170,7 +176,10 @@ export class EmbeddedLog {
       } catch (err) {
         // After a failed write or fdatasync the file's tail is unknown and retrying fsync is
         // not safe (the kernel may have dropped the dirty pages), so refuse further appends.
-        this.broken ??= err instanceof Error ? err : new Error(String(err));
+        if (!this.broken) {
+          this.broken = err instanceof Error ? err : new Error(String(err));
+          this.onFailure?.(this.broken);
+        }
         const failure = new AppError('not_durable', ['the local log could not be written'], { cause: err });
         group.forEach((p) => p.reject(failure));
         continue;
@@ -219,10 +228,17 @@ export class EmbeddedLog {
   private async recover(): Promise<void> {
     await mkdirDurable(this.dir);
     const names = (await readdir(this.dir)).filter((n) => /^\d{16}\.seg$/.test(n)).sort();
-    this.committedSeq = await this.readPosition();
-    // Without a position file (never committed), start at the oldest record still on disk.
+    const position = await this.readPosition();
+    this.committedSeq = position ?? 0;
     const oldest = names[0] ? Number(names[0].slice(0, 16)) : 0;
-    if (this.committedSeq < oldest) this.committedSeq = oldest;
+    if (this.committedSeq < oldest) {
+      // Segments are deleted only once wholly committed: with a position before the oldest, the
+      // records in between are gone. Without a position file (never committed), start at the oldest.
+      if (position !== undefined && names.length > 0) {
+        throw new Error(`embedded log: consumer position ${position} is before the oldest segment ${names[0]} in ${this.dir}: records ${position} to ${oldest - 1} are missing`);
+      }
+      this.committedSeq = oldest;
+    }
     let expected: number | undefined;
     let cursor: ReadPosition | undefined;
     for (const [i, name] of names.entries()) {
@@ -235,6 +251,13 @@ export class EmbeddedLog {
       // there is what a crash left of a group commit that never completed.
       if (!zeroFrom(buf, scan.validEnd)) {
         if (i < names.length - 1) throw new Error(`embedded log: segment ${file} is damaged at byte ${scan.validEnd}; it is not the newest, so this is not a torn write`);
+        // Complete records after a record damaged in a way no crash leaves (see looksTorn) are
+        // records that were acknowledged: refuse, and change nothing, rather than clear them.
+        const after = nextValidRecord(buf, scan.validEnd);
+        if (after !== undefined && !looksTorn(buf, scan.validEnd, after)) {
+          throw new Error(`embedded log: segment ${file} is damaged at byte ${scan.validEnd} (a complete record whose length or checksum is wrong, not a torn write), and complete records follow from byte ${after}; nothing was changed. Keep a copy of the segment and restore it, or remove it to give up the records from byte ${scan.validEnd} on`);
+        }
+        this.recovered = { file, at: scan.validEnd, records: firstSeq + scan.records.length };
         // A torn final write: never acknowledged, safe to clear. Cleared rather than left
         // behind: records appended later over the zeros could end exactly where a complete
         // record of that torn group begins, which the next recovery would then read as ours.
@@ -268,13 +291,13 @@ export class EmbeddedLog {
     }
   }
 
-  private async readPosition(): Promise<number> {
+  private async readPosition(): Promise<number | undefined> {
     const file = path.join(this.dir, POSITION_FILE);
     const raw = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return undefined;
       throw err;
     });
-    if (raw === undefined) return 0;
+    if (raw === undefined) return undefined;
     let next: unknown;
     try {
       next = (JSON.parse(raw) as { next?: unknown }).next;

@@ -71,3 +71,36 @@ export function scanRecords(buf: Buffer, maxRecords = Infinity): ScanResult {
   }
   return { records, validEnd: pos, corrupt: false };
 }
+
+const SECTOR = 512;
+
+/**
+ * Whether the bad record at `at`, which a valid record at `before` follows, looks like what a
+ * crash leaves: a header of zeros, or a record with a whole 512-byte sector of zeros in it. A segment is
+ * written once over zeros, so a write that did not reach the disk leaves zeros; a record that is
+ * complete but for a changed byte was damaged after it was written, maybe long after it was
+ * acknowledged.
+ */
+export function looksTorn(buf: Buffer, at: number, before: number): boolean {
+  if (at + HEADER_BYTES > buf.length) return true;
+  const length = buf.readUInt32BE(at);
+  if (length === 0) return true;
+  if (length > MAX_RECORD_BYTES) return false;
+  // Up to `before`, the next valid record: zeros past it are the segment's unwritten part.
+  const end = Math.min(before, at + HEADER_BYTES + length);
+  for (let sector = Math.ceil(at / SECTOR) * SECTOR; sector + SECTOR <= end; sector += SECTOR) {
+    if (zeroFrom(buf.subarray(sector, sector + SECTOR), 0)) return true;
+  }
+  // Cut off by the end of the file is a tear only if nothing valid follows: recovery checks that.
+  return false;
+}
+
+/** Offset of the first complete, valid record that starts after `from`, or undefined. */
+export function nextValidRecord(buf: Buffer, from: number): number | undefined {
+  for (let pos = from + 1; pos + HEADER_BYTES < buf.length; pos++) {
+    const length = buf.readUInt32BE(pos);
+    if (length === 0 || length > buf.length - pos - HEADER_BYTES) continue;
+    if (crc32(buf.subarray(pos + HEADER_BYTES, pos + HEADER_BYTES + length)) === buf.readUInt32BE(pos + 4)) return pos;
+  }
+  return undefined;
+}

@@ -55,11 +55,14 @@ describe('a failed write', () => {
     await reopened.close();
   });
 
-  it('a failed fdatasync rejects its appends with not_durable and marks the log unhealthy', async () => {
-    const log = await EmbeddedLog.open({ dir: dir.path });
+  it('a failed fdatasync rejects its appends with not_durable, marks the log unhealthy and is reported once', async () => {
+    const failures: Error[] = [];
+    const log = await EmbeddedLog.open({ dir: dir.path, onFailure: (err) => failures.push(err) });
     await log.append(envelope(0));
     vi.spyOn(await fileHandlePrototype(), 'datasync').mockRejectedValueOnce(eio());
     await expectNotDurable(log.append(envelope(1)));
+    await expectNotDurable(log.append(envelope(2)));
+    expect(failures.map((e) => (e as NodeJS.ErrnoException).code)).toEqual(['EIO']);
     expect(log.healthy).toBe(false);
     expect(log.end).toBe(1);
     expect((await readAll(log)).map((q) => q.envelope)).toEqual([envelope(0)]);
