@@ -122,7 +122,13 @@ export class EmbeddedConsumer {
     } catch {
       return false; // Stopped while the store was failing: the events stay on the log for next time.
     }
-    await log.commit(batch.at(-1)!.offset + 1);
+    // The rows are stored; a position that cannot be written yet (a full disk) is retried like
+    // the store, not fatal: until it is written, a restart replays the batch, which dedupes.
+    try {
+      await retryUntilDone(() => log.commit(batch.at(-1)!.offset + 1), { signal, onError: (err) => this.opts.onError?.(err) });
+    } catch {
+      return false;
+    }
     metrics?.queueBacklog.set(log.backlog);
     this.opts.onBatch?.(batch.length);
     return true;

@@ -190,6 +190,26 @@ describe('embedded consumer', () => {
     await log.close();
   });
 
+  it('a consumer position that cannot be written for a while (a full disk) is retried: the consumer stays healthy and catches up', async () => {
+    const log = await freshLog();
+    const tag = `pos-${Date.now()}`;
+    await Promise.all(Array.from({ length: 30 }, () => log.append(envelope(samplePayload({ additional_context: tag })))));
+    const commit = log.commit.bind(log);
+    let failures = 2;
+    const flaky = Object.assign(Object.create(log) as EmbeddedLog, {
+      commit: (seq: number) => (failures-- > 0 ? Promise.reject(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })) : commit(seq)),
+    });
+    const errors: unknown[] = [];
+    const consumer = new EmbeddedConsumer({ log: flaky, queueName: await embeddedQueueName(logDir(log)), store, maxRows: 10, maxWaitMs: 10, onError: (e) => errors.push(e) });
+    consumer.start();
+    while (log.committed < log.end) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(consumer.healthy).toBe(true);
+    await consumer.stop();
+    expect(errors.map((e) => (e as NodeJS.ErrnoException).code)).toEqual(['ENOSPC', 'ENOSPC']);
+    expect(await count(`additional_context = '${tag}'`)).toBe(30);
+    await log.close();
+  });
+
   it('refused payloads become dead letters once, byte-exact, and do not block the replies behind them', async () => {
     const log = await freshLog();
     const bad = Buffer.from([0x7b, 0xff, 0x7d]);
