@@ -76,7 +76,7 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
   try {
     // Store and consumer side.
     if (role !== 'ingest') {
-      store = await openStore(config);
+      store = await openStore(config, () => logger.warn({ dataDir: config.dataDir }, 'another process (a sql or report command?) has the chDB directory open: waiting up to 30 s for it'));
       const applied = await store.migrate();
       if (applied.length > 0) logger.info({ applied }, 'schema migrations applied');
       const s = store;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../core/config.js';
 import { isAppError } from '../core/errors.js';
-import { findRunningServer } from '../core/run-files.js';
+import { awaitRunningServer } from '../core/run-files.js';
 import { writeFileAtomically } from '../reports/atomic-file.js';
 import { removeOnSignal } from '../reports/remove-on-signal.js';
 import { countLines, progressBar, waitingLine } from '../reports/progress-bar.js';
@@ -63,7 +63,7 @@ export const reportCommand: Command = {
 };
 
 async function exportReport(config: Config, req: ReportRequest, out: string): Promise<void> {
-  const server = await findRunningServer(config.dataDir);
+  const server = await awaitRunningServer(config.dataDir);
   if (server) {
     const token = await tokenForServer(config, server);
     const exported = await preparing(req, fetchExport(server, token, req)).catch((err: unknown) => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Config } from '../core/config.js';
 import { AppError } from '../core/errors.js';
-import { findRunningServer } from '../core/run-files.js';
+import { awaitRunningServer } from '../core/run-files.js';
 import { writeFileAtomically } from '../reports/atomic-file.js';
 import { sqlConsole } from '../reports/sql-console.js';
 import { UsageError, type Command } from './command.js';
@@ -16,7 +16,7 @@ import { tokenForServer, tokenRefused } from './server-token.js';
 export const DEFAULT_SQL_FORMAT = 'PrettyCompactMonoBlock';
 
 export async function runSql(config: Config, query: string, format: string): Promise<Buffer> {
-  const server = await findRunningServer(config.dataDir);
+  const server = await awaitRunningServer(config.dataDir);
   if (server) {
     const token = await tokenForServer(config, server);
     const res = await fetch(`${server.url}/api/query`, {

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from './errors.js';
 
 export interface ServerInfo {
@@ -35,6 +36,24 @@ export async function findRunningServer(dataDir: string, role: RunRole = 'server
   if (!raw) return undefined;
   const info = JSON.parse(raw) as ServerInfo;
   return info.pid !== process.pid && alive(info.pid) ? info : undefined;
+}
+
+/**
+ * The process that holds DATA_DIR, waiting for it to finish starting when one holds the lock but
+ * has not said where it listens yet (it opens the store first): a command that opened the store
+ * itself meanwhile would take chDB's lock from the starting process. Undefined when none runs.
+ */
+export async function awaitRunningServer(dataDir: string, timeoutMs = 30_000): Promise<ServerInfo | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const server = await findRunningServer(dataDir);
+    if (server) return server;
+    const raw = await readFile(path.join(runDir(dataDir), 'server.lock'), 'utf8').catch(() => undefined);
+    const starting = Number(raw);
+    if (!raw || !Number.isSafeInteger(starting) || starting === process.pid || !alive(starting)) return undefined;
+    if (Date.now() > deadline) throw new AppError('data_dir_locked', [dataDir, starting]);
+    await sleep(100);
+  }
 }
 
 export async function writeServerInfo(dataDir: string, info: ServerInfo, role: RunRole = 'server'): Promise<void> {

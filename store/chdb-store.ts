@@ -2,6 +2,7 @@
 // (queryAsync, insert): the synchronous query blocks the event loop for the whole call.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Session } from 'chdb';
 import { AppError } from '../core/errors.js';
 import { applyMigrations } from './migrate.js';
@@ -43,14 +44,27 @@ export class ChdbStore implements Store {
     private readonly keyCheckSession: Session,
   ) {}
 
-  /** Opens (creating if needed) the chDB data directory `DATA_DIR/chdb`. */
-  static async open(dataDir: string): Promise<ChdbStore> {
+  /**
+   * Opens (creating if needed) the chDB data directory `DATA_DIR/chdb`. While another process
+   * holds it (a `sql` or `report` command that opened it directly), waits up to `waitMs` for it,
+   * calling `onWait` once. chdb 3.4 tells that case apart only on stderr ("Cannot lock file"):
+   * its error is a plain connection failure, so any of those is retried until the deadline.
+   */
+  static async open(dataDir: string, { waitMs = 30_000, onWait }: { waitMs?: number; onWait?: () => void } = {}): Promise<ChdbStore> {
     const dir = path.join(dataDir, 'chdb');
     await mkdir(dir, { recursive: true });
-    try {
-      return new ChdbStore(new Session(dir), dir, new Session(dir));
-    } catch (err) {
-      throw new AppError('store_unavailable', [engineMessage(err)], { cause: err });
+    const deadline = Date.now() + waitMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return new ChdbStore(new Session(dir), dir, new Session(dir));
+      } catch (err) {
+        if ((err as { code?: unknown }).code === 'CHDB_CONNECTION' && Date.now() < deadline) {
+          if (attempt === 0) onWait?.();
+          await sleep(200);
+          continue;
+        }
+        throw new AppError('store_unavailable', [engineMessage(err)], { cause: err });
+      }
     }
   }
 

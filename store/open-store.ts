@@ -4,11 +4,12 @@
 import type { Config } from '../core/config.js';
 import type { Store } from './store.js';
 
-export async function openStore(config: Pick<Config, 'dataDir' | 'clickhouse'>): Promise<Store> {
+/** `onWait`: called if chDB's directory is held by another process and opening waits for it. */
+export async function openStore(config: Pick<Config, 'dataDir' | 'clickhouse'>, onWait?: () => void): Promise<Store> {
   if (config.clickhouse) {
     const { ClickHouseServerStore } = await import('./clickhouse-server-store.js');
     return ClickHouseServerStore.open(config.clickhouse);
   }
   const { ChdbStore } = await import('./chdb-store.js');
-  return ChdbStore.open(config.dataDir);
+  return ChdbStore.open(config.dataDir, { onWait });
 }
