@@ -5,6 +5,7 @@
 // The queue is Kafka when KAFKA_BROKERS is set and the embedded log otherwise; nothing outside
 // this file, queue/ and store/ knows which.
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
@@ -59,10 +60,18 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
   let publisher: Publisher | undefined;
   let consumerStop: (() => Promise<void>) | undefined;
   let app: FastifyInstance | undefined;
+  let listening = false;
   // Undoes whatever was started, in reverse order of need; also when start-up fails half-way
   // (a port in use, say), so that the consumer thread and the files are released and the
   // process can exit with the error.
   const teardown = async () => {
+    if (listening && app) {
+      // Answers close their connections for a moment before the server stops listening: a
+      // client mid-request on an idle keep-alive connection that close() cut would get a reset,
+      // and Aksita does not retry.
+      app.drain();
+      await sleep(DRAIN_MS);
+    }
     await app?.close(); // stop accepting, finish in-flight requests
     await publisher?.close(); // flush the producer
     await consumerStop?.(); // store and commit the current batch
@@ -132,6 +141,7 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
       if (!problem) throw err;
       throw new AppError('config_invalid', [`  PORT/HOST: ${config.host}:${config.port} ${problem}; expected a free port on a local address (PORT=0 picks one)`], { cause: err });
     });
+    listening = true;
     const port = Number(new URL(address).port);
     const localHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     url = `http://${localHost.includes(':') ? `[${localHost}]` : localHost}:${port}`;
@@ -165,6 +175,8 @@ async function openLog(dir: string, logger: Logger): Promise<EmbeddedLog> {
 }
 
 const TOPIC_CHECK_MS = 10_000;
+/** How long answers close their connections before the receiver stops listening (see teardown). */
+const DRAIN_MS = 1_000;
 
 /** Creates the topic now if Kafka answers; throws only if it refuses the topic as configured. */
 async function checkTopic(kafka: Kafka, config: KafkaConfig, logger: Logger): Promise<void> {

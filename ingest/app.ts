@@ -25,6 +25,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     errorCode: ErrorCode | undefined;
   }
+  interface FastifyInstance {
+    /** Starts the shutdown drain: from now on every answer closes its connection (keep listening meanwhile). */
+    drain(): void;
+  }
 }
 
 // Fastify's own error codes, translated into the catalogue's.
@@ -76,7 +80,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   // Hooks on every request take a callback rather than being async: no promise per request.
-  app.addHook('onRequest', (req, _reply, done) => {
+  // Draining for shutdown: every answer closes its connection, so clients stop sending on
+  // keep-alive connections that close() would then cut while a request may be on its way.
+  let draining = false;
+  app.decorate('drain', () => {
+    draining = true;
+  });
+
+  app.addHook('onRequest', (req, reply, done) => {
+    if (draining) void reply.header('connection', 'close');
     const encoding = req.headers['content-encoding'];
     if (req.method === 'POST' && encoding !== undefined && encoding.toLowerCase() !== 'identity') {
       done(new AppError('unsupported_encoding', [encoding]));

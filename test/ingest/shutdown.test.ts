@@ -69,4 +69,29 @@ describe('shutdown', () => {
     expect(published).toHaveLength(2);
     expect(received.split('HTTP/1.1 ')[2]).toMatch(/^connection: close\r$/im);
   });
+
+  it('while draining, every answer closes its connection, so a keep-alive client stops reusing it before close()', async () => {
+    const { publisher, published, release } = holdingPublisher();
+    release(); // nothing held here
+    const app = await buildApp({ config: loadConfig({ WEBHOOK_SECRET: SECRET }), publisher, metrics: createMetrics({ defaultMetrics: false }) });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const socket = net.connect((app.server.address() as net.AddressInfo).port, '127.0.0.1');
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString()));
+      const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      socket.write(request(JSON.stringify(samplePayload())));
+      await expect.poll(() => received.includes('{"received":true}')).toBe(true);
+      expect(received).toMatch(/^connection: keep-alive\r$/im);
+      app.drain();
+      socket.write(request(JSON.stringify(samplePayload())));
+      await ended; // the server closed the connection after answering
+      const answers = received.split('HTTP/1.1 ').filter(Boolean);
+      expect(answers.map((a) => a.slice(0, 3))).toEqual(['200', '200']);
+      expect(answers[1]).toMatch(/^connection: close\r$/im);
+      expect(published).toHaveLength(2);
+    } finally {
+      await app.close();
+    }
+  });
 });
