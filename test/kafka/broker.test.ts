@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type KafkaMessage } from 'kafkajs';
-import { startBroker } from '../../tools/kafka/broker.js';
+import { clusterIdText, startBroker } from '../../tools/kafka/broker.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const brokers = inject('kafkaBrokers').split(',');
@@ -219,6 +219,12 @@ describe('kafka broker with kafkajs 2.2.4', () => {
 });
 
 describe('starting a broker', () => {
+  it('a new cluster id never starts with "-", which the format tool would read as an option (1 start in 64 failed)', () => {
+    const ids = Array.from({ length: 5_000 }, clusterIdText);
+    expect(ids.filter((id) => id.startsWith('-'))).toEqual([]);
+    expect(ids.every((id) => /^[A-Za-z0-9_-]{22}$/.test(id))).toBe(true);
+  });
+
   it('refuses a fixed port that is already in use, before starting a JVM that would fail to bind', async () => {
     const dir = await tempDir('aksita-kafka-busy-');
     const busyPort = Number(brokers[0]!.split(':')[1]);

@@ -84,7 +84,7 @@ async function startOnce(opts: BrokerOptions): Promise<RunningBroker> {
   // Format once per data dir. meta.properties is what format writes; if present, the
   // dir holds a cluster already (formatting again with a new cluster id would fail).
   if (!existsSync(join(logDir, 'meta.properties'))) {
-    const newId = randomBytes(16).toString('base64url'); // Kafka's Uuid text form
+    const newId = clusterIdText();
     // Short-lived tool: C1-only JIT and serial GC start faster; WARN hides the config dump.
     await runTool([...jvm, '-Xmx256m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Dkafka.root.level=warn',
       'kafka.tools.StorageTool', 'format', '--config', propsFile, '--cluster-id', newId], dataDir);
@@ -201,6 +201,18 @@ function runTool(args: string[], cwd: string): Promise<void> {
       code === 0 ? res() : rej(new Error(`kafka-storage format failed (exit ${code}):\n${output.slice(-4000)}`)),
     );
   });
+}
+
+/**
+ * A new cluster id in Kafka's Uuid text form (base64url of 16 bytes). One that starts with "-"
+ * reads as an option to the format tool ("--cluster-id: expected one argument"), one run in 64:
+ * Kafka's own Uuid.randomUuid() draws again in that case, and so does this.
+ */
+export function clusterIdText(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 function isFree(port: number): Promise<boolean> {
