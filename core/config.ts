@@ -217,6 +217,8 @@ export interface KafkaConfig {
   groupId: string;
   clientId: string;
   publishTimeoutMs: number;
+  /** MAX_BODY_BYTES: ingest checks that the topic takes records this large (kafka-client.ts). */
+  maxBodyBytes: number;
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
@@ -280,6 +282,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
           groupId: e.KAFKA_GROUP_ID,
           clientId: e.KAFKA_CLIENT_ID,
           publishTimeoutMs: e.KAFKA_PUBLISH_TIMEOUT_MS,
+          maxBodyBytes: e.MAX_BODY_BYTES,
         }
       : undefined,
     clickhouse: e.CLICKHOUSE_URL

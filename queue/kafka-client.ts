@@ -1,6 +1,6 @@
 // One place that builds kafkajs clients from configuration, routes kafkajs logs into pino,
 // and creates the topic at start-up.
-import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
+import kafkajs, { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaConfig } from '../core/config.js';
 import { AppError } from '../core/errors.js';
@@ -41,6 +41,29 @@ const SETTING_OF_REFUSAL: Record<string, (c: KafkaConfig) => string> = {
   INVALID_TOPIC_EXCEPTION: (c) => `KAFKA_TOPIC=${c.topic}`,
   POLICY_VIOLATION: (c) => `KAFKA_TOPIC=${c.topic}`,
 };
+
+// A record's key (at most 256 characters of conversation id), its headers and the framing of a
+// one-record batch, on top of the body.
+const RECORD_OVERHEAD_BYTES = 1024;
+// (Through the default export: Node's import of this CommonJS module does not see it by name.)
+
+/**
+ * Refuses a topic that cannot take the largest body ingest accepts: such a body would be
+ * answered 200 into the fallback log and then hold up forwarding for good, every later event
+ * waiting behind it. The topic's limit is its max.message.bytes (the broker's default unless set).
+ */
+export async function checkRecordSize(admin: Admin, config: KafkaConfig): Promise<void> {
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: config.topic, configNames: ['max.message.bytes'] }],
+  });
+  const limit = Number(described.resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue);
+  if (Number.isSafeInteger(limit) && config.maxBodyBytes + RECORD_OVERHEAD_BYTES > limit) {
+    throw new AppError('config_invalid', [
+      `  MAX_BODY_BYTES=${config.maxBodyBytes}: topic ${config.topic} takes records of at most ${limit} bytes (max.message.bytes), and a record is the body plus up to ${RECORD_OVERHEAD_BYTES} bytes; expected MAX_BODY_BYTES of at most ${limit - RECORD_OVERHEAD_BYTES}, or a larger max.message.bytes on the topic`,
+    ]);
+  }
+}
 
 /**
  * Creates the topic if it does not exist; an existing topic is left as it is. A broker that

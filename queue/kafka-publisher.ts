@@ -14,7 +14,7 @@ import { isAppError } from '../core/errors.js';
 import type { Metrics } from '../core/metrics.js';
 import type { EmbeddedLog } from './embedded-log.js';
 import type { Envelope } from './envelope.js';
-import { ensureTopic } from './kafka-client.js';
+import { checkRecordSize, ensureTopic } from './kafka-client.js';
 import { KafkaDirectProducer } from './kafka-direct-producer.js';
 import { toKafkaMessage } from './kafka-message.js';
 import { javaCompatiblePartitioner } from './kafka-partitioner.js';
@@ -93,9 +93,16 @@ export class KafkaPublisher implements Publisher {
     this.setMode('fallback');
   }
 
-  /** Creates the topic if needed and learns its partition leaders for direct sends. */
+  /** Creates the topic if needed, checks it takes the largest body, and learns its partition leaders for direct sends. */
   private async prepare(): Promise<void> {
     await this.ensureTopic();
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      await checkRecordSize(admin, this.config);
+    } finally {
+      await admin.disconnect();
+    }
     await this.direct.refresh();
   }
 

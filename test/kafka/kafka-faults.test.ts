@@ -108,6 +108,20 @@ describe('Kafka faults', () => {
     expect(result.code).toBe(2);
   });
 
+  it('ingest stops at start-up with exit code 2 when the topic takes smaller records than MAX_BODY_BYTES allows', async () => {
+    const dir = await tempDir();
+    cleanups.push(dir.remove);
+    const env = kafkaEnv(brokers, { PORT: '0', DATA_DIR: dir.path, MAX_BODY_BYTES: '262144' });
+    const admin = new Kafka({ clientId: 'setup', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: env.KAFKA_TOPIC, numPartitions: 3, configEntries: [{ name: 'max.message.bytes', value: '100000' }] }] });
+    await admin.disconnect();
+    const result = await runCli(['ingest'], env);
+    expect(result.stderr).toContain(`MAX_BODY_BYTES=262144: topic ${env.KAFKA_TOPIC} takes records of at most 100000 bytes (max.message.bytes)`);
+    expect(result.stderr).toContain('expected MAX_BODY_BYTES of at most 98976');
+    expect(result.code).toBe(2);
+  });
+
   it('a consumer SIGKILLed mid-stream and restarted stores everything exactly once', async () => {
     const env = kafkaEnv(brokers, { BATCH_MAX_ROWS: '50' });
     const ingest = await spawn('ingest', env);
