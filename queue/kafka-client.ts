@@ -45,7 +45,6 @@ const SETTING_OF_REFUSAL: Record<string, (c: KafkaConfig) => string> = {
 // A record's key (at most 256 characters of conversation id), its headers and the framing of a
 // one-record batch, on top of the body.
 const RECORD_OVERHEAD_BYTES = 1024;
-// (Through the default export: Node's import of this CommonJS module does not see it by name.)
 
 /**
  * Refuses a topic that cannot take the largest body ingest accepts: such a body would be
@@ -55,6 +54,7 @@ const RECORD_OVERHEAD_BYTES = 1024;
 export async function checkRecordSize(admin: Admin, config: KafkaConfig): Promise<void> {
   const described = await admin.describeConfigs({
     includeSynonyms: false,
+    // ConfigResourceTypes through the default export: Node's import of kafkajs (CommonJS) does not see it by name.
     resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: config.topic, configNames: ['max.message.bytes'] }],
   });
   const limit = Number(described.resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue);
