@@ -18,7 +18,7 @@ import { KafkaReplyConsumer } from '../consumer/kafka-consumer.js';
 import { buildApp } from '../ingest/app.js';
 import { EmbeddedLog } from '../queue/embedded-log.js';
 import { createKafka } from '../queue/kafka-client.js';
-import { KafkaPublisher, prepareTopic } from '../queue/kafka-publisher.js';
+import { KafkaPublisher, prepareTopic, withTimeout } from '../queue/kafka-publisher.js';
 import { embeddedQueueName } from '../queue/log-identity.js';
 import { embeddedPublisher, type Publisher } from '../queue/publisher.js';
 import { readApi } from '../reports/read-api.js';
@@ -180,15 +180,11 @@ const DRAIN_MS = 1_000;
 
 /** Creates the topic now if Kafka answers; throws only if it refuses the topic as configured. */
 async function checkTopic(kafka: Kafka, config: KafkaConfig, logger: Logger): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${TOPIC_CHECK_MS} ms`)), TOPIC_CHECK_MS)));
   try {
-    await Promise.race([prepareTopic(kafka, config), timeout]);
+    await withTimeout(prepareTopic(kafka, config), TOPIC_CHECK_MS, 'creating the Kafka topic');
   } catch (err) {
-    if (isAppError(err) && err.code === 'config_invalid') throw err;
+    if (isAppError(err, 'config_invalid')) throw err;
     logger.warn({ err: (err as Error).message }, 'Kafka is not reachable at start-up; the consumer keeps trying');
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -198,7 +194,7 @@ async function startWithRetry(start: () => Promise<void>, logger: Logger): Promi
     try {
       return await start();
     } catch (err) {
-      if (isAppError(err) && err.code === 'config_invalid') logger.error({ err: err.message }, 'Kafka refuses the topic as configured; retrying until the settings are fixed');
+      if (isAppError(err, 'config_invalid')) logger.error({ err: err.message }, 'Kafka refuses the topic as configured; retrying until the settings are fixed');
       else logger.warn({ err: (err as Error).message }, 'could not join the Kafka consumer group; retrying');
       await new Promise((r) => setTimeout(r, delay));
     }

@@ -55,7 +55,7 @@ export const reportCommand: Command = {
         (name) => `--${name}`,
       );
     } catch (err) {
-      throw isAppError(err) && err.code === 'report_invalid' ? new UsageError(err.message) : err;
+      throw isAppError(err, 'report_invalid') ? new UsageError(err.message) : err;
     }
     await exportReport(config, req, values.out);
     return 0;
@@ -68,8 +68,8 @@ async function exportReport(config: Config, req: ReportRequest, out: string): Pr
     const token = await tokenForServer(config, server);
     const exported = await preparing(req, fetchExport(server, token, req)).catch((err: unknown) => {
       // The server validates too; its verdict on the parameters is still a usage error here.
-      if (isAppError(err) && err.code === 'report_invalid') throw new UsageError(err.message);
-      throw isAppError(err) && err.code === 'unauthorized' ? tokenRefused(config, server) : err;
+      if (isAppError(err, 'report_invalid')) throw new UsageError(err.message);
+      throw isAppError(err, 'unauthorized') ? tokenRefused(config, server) : err;
     });
     return write(exported, req, out);
   }

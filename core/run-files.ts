@@ -19,6 +19,7 @@ const runDir = (dataDir: string) => path.join(dataDir, 'run');
 /** 'server' is the process that holds the store (start or consume); 'ingest' a receiver-only one. */
 export type RunRole = 'server' | 'ingest';
 const infoFile = (dataDir: string, role: RunRole) => path.join(runDir(dataDir), `${role}.json`);
+const lockFile = (dataDir: string, role: RunRole) => path.join(runDir(dataDir), `${role}.lock`);
 const tokenFile = (dataDir: string) => path.join(runDir(dataDir), 'query-token');
 
 function alive(pid: number): boolean {
@@ -48,7 +49,7 @@ export async function awaitRunningServer(dataDir: string, timeoutMs = 30_000): P
   for (;;) {
     const server = await findRunningServer(dataDir);
     if (server) return server;
-    const raw = await readFile(path.join(runDir(dataDir), 'server.lock'), 'utf8').catch(() => undefined);
+    const raw = await readFile(lockFile(dataDir, 'server'), 'utf8').catch(() => undefined);
     const starting = Number(raw);
     if (!raw || !Number.isSafeInteger(starting) || starting === process.pid || !alive(starting)) return undefined;
     if (Date.now() > deadline) throw new AppError('data_dir_locked', [dataDir, starting]);
@@ -84,7 +85,7 @@ export async function queryToken(dataDir: string, configured: string | undefined
 const DATA_DIR_PROBLEMS = new Set(['ENOTDIR', 'EEXIST', 'EACCES', 'EPERM', 'EROFS']);
 
 export async function lockDataDir(dataDir: string, role: RunRole): Promise<() => Promise<void>> {
-  const file = path.join(runDir(dataDir), `${role}.lock`);
+  const file = lockFile(dataDir, role);
   await mkdir(runDir(dataDir), { recursive: true }).catch((err: NodeJS.ErrnoException) => {
     // The first thing written under DATA_DIR: a path that cannot be a writable directory shows
     // here. Other failures (a full disk, too many open files) are not the setting's fault.

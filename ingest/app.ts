@@ -69,7 +69,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
           : path.startsWith('/webhook/')
             ? new AppError('unknown_agent', [`${path.slice('/webhook/'.length, '/webhook/'.length + 64)}...`])
             : new AppError('not_found', [`${req.method} ${path}`]);
-      // (fastify types this reply for no route in particular)
+      // Sent here: a reply without a route does not reach the error handler below. (fastify types
+      // this reply for no route in particular.)
       return (reply as unknown as FastifyReply).status(error.statusCode).send(error.toJSON());
     },
   });

@@ -45,7 +45,7 @@ function prefixWithin<T>(items: T[], size: (item: T) => number, limit: number): 
 }
 
 /** `promise`, or a rejection after `ms`. The timer is cleared once the promise settles: one per send adds up. */
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms).unref();
@@ -86,7 +86,7 @@ export class KafkaPublisher implements Publisher {
         return;
       } catch (err) {
         // Kafka answered, and refused the topic as configured: the settings must change.
-        if (isAppError(err) && err.code === 'config_invalid') throw err;
+        if (isAppError(err, 'config_invalid')) throw err;
         this.logger.warn({ err }, 'Kafka is not reachable at start-up: accepting into the local fallback log');
       }
     }
@@ -95,14 +95,8 @@ export class KafkaPublisher implements Publisher {
 
   /** Creates the topic if needed, checks it takes the largest body, and learns its partition leaders for direct sends. */
   private async prepare(): Promise<void> {
-    await this.ensureTopic();
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      await checkRecordSize(admin, this.config);
-    } finally {
-      await admin.disconnect();
-    }
+    await prepareTopic(this.kafka, this.config, { sizeCheck: true });
+    this.topicReady = true;
     await this.direct.refresh();
   }
 
@@ -217,7 +211,7 @@ export class KafkaPublisher implements Publisher {
       try {
         await this.connectProducer();
       } catch (err) {
-        if (isAppError(err) && err.code === 'config_invalid') {
+        if (isAppError(err, 'config_invalid')) {
           this.logger.error({ err: err.message, backlog: this.fallback.backlog }, 'Kafka refuses the topic as configured: events stay in the local fallback log until the settings are fixed');
         } else {
           this.logger.warn({ err: (err as Error).message, backlog: this.fallback.backlog }, 'Kafka is still unreachable');
@@ -273,12 +267,16 @@ export class KafkaPublisher implements Publisher {
   }
 }
 
-/** Creates the topic when missing (called by whichever side starts first). */
-export async function prepareTopic(kafka: Kafka, config: KafkaConfig): Promise<void> {
+/**
+ * Creates the topic when missing (called by whichever side starts first); for ingest, also
+ * checks in the same admin session that the topic takes the largest body it accepts.
+ */
+export async function prepareTopic(kafka: Kafka, config: KafkaConfig, { sizeCheck = false } = {}): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     await ensureTopic(admin, config);
+    if (sizeCheck) await checkRecordSize(admin, config);
   } finally {
     await admin.disconnect();
   }
