@@ -76,6 +76,24 @@ async function backlog(url: string): Promise<number> {
 
 const readyz = async (url: string) => (await fetch(`${url}/readyz`)).status;
 
+/** A broker of the test's own, to stop and start again on the same port and data. */
+async function ownBroker(prefix: string) {
+  const dir = await tempDir(prefix);
+  cleanups.push(dir.remove);
+  let broker: RunningBroker = await startBroker({ dataDir: dir.path });
+  cleanups.push(() => broker.stop());
+  const port = Number(broker.bootstrap.split(':')[1]);
+  return {
+    get bootstrap() {
+      return broker.bootstrap;
+    },
+    stop: () => broker.stop(),
+    restart: async () => {
+      broker = await startBroker({ dataDir: dir.path, port });
+    },
+  };
+}
+
 describe('Kafka faults', () => {
   const brokers = inject('kafkaBrokers');
 
@@ -168,25 +186,17 @@ describe('Kafka faults', () => {
   });
 
   it('a consumer is not ready while its broker is down, and ready again once it is back', async () => {
-    const kdir = await tempDir('aksita-kafka-ready-');
-    cleanups.push(kdir.remove);
-    let broker: RunningBroker = await startBroker({ dataDir: kdir.path });
-    cleanups.push(() => broker.stop());
-    const port = Number(broker.bootstrap.split(':')[1]);
+    const broker = await ownBroker('aksita-kafka-ready-');
     const consume = await spawn('consume', kafkaEnv(broker.bootstrap));
     await waitFor(async () => (await readyz(consume.url)) === 200, 'the consumer to join its group');
     await broker.stop();
     await waitFor(async () => (await readyz(consume.url)) === 503, 'readiness to notice the broker is gone', 45_000);
-    broker = await startBroker({ dataDir: kdir.path, port });
+    await broker.restart();
     await waitFor(async () => (await readyz(consume.url)) === 200, 'the consumer to rejoin', 45_000);
   }, 150_000);
 
   it('with the broker stopped mid-stream, acknowledged events go to the fallback log and reach Kafka, in order, once it is back', async () => {
-    const kdir = await tempDir('aksita-kafka-fault-');
-    cleanups.push(kdir.remove);
-    let broker: RunningBroker = await startBroker({ dataDir: kdir.path });
-    cleanups.push(() => broker.stop());
-    const port = Number(broker.bootstrap.split(':')[1]);
+    const broker = await ownBroker('aksita-kafka-fault-');
     const env = kafkaEnv(broker.bootstrap, { KAFKA_PUBLISH_TIMEOUT_MS: '500' });
     const ingest = await spawn('ingest', env);
     // Ten conversations, each sending its replies one after another (so order is defined).
@@ -210,7 +220,7 @@ describe('Kafka faults', () => {
     await waitFor(async () => sent.down >= 100, 'events acknowledged while Kafka is down', 60_000);
     const ready = await (await fetch(`${ingest.url}/readyz`)).json() as { kafka: string; fallbackBacklog: number };
     expect(ready.kafka).toBe('fallback');
-    broker = await startBroker({ dataDir: kdir.path, port });
+    await broker.restart();
     phase = 'after';
     await Promise.all(senders);
     const total = [...acked.values()].reduce((n, ids) => n + ids.length, 0);
