@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { Config, KafkaConfig } from '../core/config.js';
+import { assertReceiverSecured, type Config, type KafkaConfig } from '../core/config.js';
 import { AppError, isAppError } from '../core/errors.js';
 import { createMetrics } from '../core/metrics.js';
 import { lockDataDir, queryToken, removeServerInfo, writeServerInfo, type RunRole } from '../core/run-files.js';
@@ -47,9 +47,10 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
   if (role !== 'all' && !config.kafka) {
     throw new AppError('config_invalid', [`  KAFKA_BROKERS: expected to be set for \`${role}\` (without Kafka, \`start\` runs everything in one process)`]);
   }
+  if (role !== 'consume') assertReceiverSecured(config);
   const unlock = await lockDataDir(config.dataDir, runRole);
   if (role !== 'consume' && config.unsignedMode) {
-    logger.warn('No WEBHOOK_SECRET or WEBHOOK_AGENTS configured: accepting UNSIGNED webhooks for any agent (stored as signature_status = unsigned). Set a secret for production.');
+    logger.warn('ALLOW_UNSIGNED=true: accepting UNSIGNED webhooks from anyone for any agent (stored as signature_status = unsigned). Set a secret for production.');
   }
   const metrics = createMetrics();
   const kafka = config.kafka ? createKafka(config.kafka, logger) : undefined;

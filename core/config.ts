@@ -21,12 +21,10 @@ const int = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().min(min, { message: `expected at least ${min}` }).max(max, { message: `expected at most ${max}` }));
 
-/** Several secrets may be active at once while one is rotated: separate them with spaces. */
-const secretList = z
-  .string()
-  .transform((v) => v.split(/\s+/).filter(Boolean));
+/** One secret: the whole value, spaces included (a passphrase is one secret, not a list). */
+const secret = z.string().refine((v) => v.trim() !== '', { message: 'expected a secret; a blank one would accept anything signed with whitespace (unset it, or set ALLOW_UNSIGNED=true for unsigned webhooks)' });
 
-const SECRETS_EXPECTED = { message: 'expected a secret (non-empty text) or a non-empty list of secrets' };
+const SECRETS_EXPECTED = { message: 'expected a secret (non-blank text) or a non-empty list of secrets' };
 
 const agentsJson = z
   .string()
@@ -42,8 +40,9 @@ const agentsJson = z
     z.record(
       z.string().regex(AGENT_NAME, { message: 'agent names are letters, digits, "_", "-" or "." (at most 64)' }),
       z
-        .union([z.string().min(1, SECRETS_EXPECTED), z.array(z.string().min(1, SECRETS_EXPECTED)).min(1, SECRETS_EXPECTED)], SECRETS_EXPECTED)
-        .transform((v) => (Array.isArray(v) ? v : [v])),
+        .union([z.string(), z.array(z.string()).min(1, SECRETS_EXPECTED)], SECRETS_EXPECTED)
+        .transform((v) => (Array.isArray(v) ? v : [v]))
+        .refine((list) => list.every((v) => v.trim() !== ''), SECRETS_EXPECTED),
       { message: 'expected a JSON object such as {"sales":["secret1","secret2"],"support":"secret3"}' },
     ),
   );
@@ -53,6 +52,8 @@ const agentsJson = z
  * 1,048,588 by default, for a whole record batch (the body plus its key, headers and framing).
  */
 export const KAFKA_MAX_BODY_BYTES = 1_000_000;
+
+const MIB = 1024 * 1024;
 
 const isPort = (n: number) => n >= 1 && n <= 65535;
 
@@ -72,12 +73,14 @@ export const envSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   /** Where the embedded queue, chDB data and run files live. @default ./data */
   DATA_DIR: z.string().min(1).default('./data'),
-  /** Secret(s) of the plain /webhook route (agent "default"); several, space-separated, during rotation. */
-  WEBHOOK_SECRET: secretList.optional(),
+  /** Secret of the plain /webhook route (agent "default"): one value, spaces included. */
+  WEBHOOK_SECRET: secret.optional(),
+  /** The secret being rotated out, also accepted on /webhook until it is unset. */
+  WEBHOOK_SECRET_PREVIOUS: secret.optional(),
   /** JSON object: agent name -> secret or list of secrets, for /webhook/:agent. */
   WEBHOOK_AGENTS: agentsJson.optional(),
-  /** Refuse to start unless every route has a secret. @default false */
-  REQUIRE_SIGNATURE: bool.default(false),
+  /** Accept unsigned webhooks when no secret is configured; without it the receiver refuses to start. @default false */
+  ALLOW_UNSIGNED: bool.default(false),
   /** Largest accepted body. @default 262144 */
   MAX_BODY_BYTES: int(1024, 16 * 1024 * 1024).default(256 * 1024),
   /**
@@ -96,6 +99,12 @@ export const envSchema = z.object({
       return z.NEVER;
     })
     .default(false),
+  /** Longest a client may take to send one whole request (headers and body), well under Aksita's 10 s. @default 5000 */
+  REQUEST_TIMEOUT_MS: int(500, 9_000).default(5_000),
+  /** Open connections the receiver holds at most; more are closed at once. @default 2048 */
+  MAX_CONNECTIONS: int(1, 1_000_000).default(2_048),
+  /** Open connections one peer address may hold (0 = no limit; trusted proxies are exempt). @default 128 */
+  MAX_CONNECTIONS_PER_ADDRESS: int(0, 1_000_000).default(128),
   /** Reject events whose timestamp is older than this (0 = off). @default 0 */
   MAX_EVENT_AGE_SECONDS: int(0, 10 * 365 * 24 * 3600).default(0),
   /** Failed signature checks allowed per client address per minute before 429. @default 30 */
@@ -106,6 +115,18 @@ export const envSchema = z.object({
   BATCH_MAX_WAIT_MS: int(1, 60_000).default(500),
   /** Bearer token of the read-only query endpoint; generated into DATA_DIR when unset. */
   QUERY_TOKEN: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
+  /** Interface of the read API (/api/query, /api/reports, /metrics): loopback unless you put it behind something. @default 127.0.0.1 */
+  QUERY_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Port of the read API, never the receiver's. @default 3001 (0 picks a free port) */
+  QUERY_PORT: int(0, 65535).default(3001),
+  /** Longest one API query may run. @default 30 */
+  QUERY_TIMEOUT_SECONDS: int(1, 3_600).default(30),
+  /** Memory one API query may use, in MiB. @default 1024 */
+  QUERY_MAX_MEMORY_MB: int(16, 1_048_576).default(1_024),
+  /** Largest result one API query may return, in MiB. @default 256 */
+  QUERY_MAX_RESULT_MB: int(1, 1_048_576).default(256),
+  /** API queries that may run at once; more are answered 429. @default 2 */
+  QUERY_MAX_CONCURRENT: int(1, 64).default(2),
   /** Kafka bootstrap servers, comma-separated; unset runs the embedded log instead. */
   KAFKA_BROKERS: z
     .string()
@@ -184,6 +205,12 @@ export interface Config {
   agentSecrets: ReadonlyMap<string, readonly string[]>;
   /** No secret configured anywhere: every agent is accepted and stored as unsigned. */
   unsignedMode: boolean;
+  /** ALLOW_UNSIGNED: unsigned mode was asked for in words (assertReceiverSecured). */
+  allowUnsigned: boolean;
+  /** What one client may hold on the receiver's listener. */
+  receiver: ReceiverLimits;
+  /** The read API's own listener and what one query may use. */
+  query: QueryConfig;
   maxBodyBytes: number;
   /** fastify's trustProxy: whose X-Forwarded-For gives the client address. */
   trustProxy: boolean | number | string[];
@@ -197,6 +224,22 @@ export interface Config {
   kafka: KafkaConfig | undefined;
   /** Set when CLICKHOUSE_URL is: a ClickHouse server is the store (else chDB under dataDir). */
   clickhouse: ClickHouseConfig | undefined;
+}
+
+export interface ReceiverLimits {
+  requestTimeoutMs: number;
+  maxConnections: number;
+  /** 0 = no per-address limit. */
+  maxConnectionsPerAddress: number;
+}
+
+export interface QueryConfig {
+  host: string;
+  port: number;
+  timeoutSeconds: number;
+  maxMemoryBytes: number;
+  maxResultBytes: number;
+  maxConcurrent: number;
 }
 
 export interface ClickHouseConfig {
@@ -242,12 +285,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const agentSecrets = new Map<string, readonly string[]>(Object.entries(e.WEBHOOK_AGENTS ?? {}));
-  if (e.WEBHOOK_SECRET && e.WEBHOOK_SECRET.length > 0) {
-    agentSecrets.set('default', [...(agentSecrets.get('default') ?? []), ...e.WEBHOOK_SECRET]);
+  if (e.WEBHOOK_SECRET_PREVIOUS && !e.WEBHOOK_SECRET) {
+    throw new AppError('config_invalid', ['  WEBHOOK_SECRET_PREVIOUS=(hidden): expected WEBHOOK_SECRET to be set too (the previous secret is accepted beside the current one while rotating)']);
+  }
+  if (e.WEBHOOK_SECRET) {
+    const own = [e.WEBHOOK_SECRET, ...(e.WEBHOOK_SECRET_PREVIOUS ? [e.WEBHOOK_SECRET_PREVIOUS] : [])];
+    agentSecrets.set('default', [...(agentSecrets.get('default') ?? []), ...own]);
   }
   const unsignedMode = agentSecrets.size === 0;
-  if (unsignedMode && e.REQUIRE_SIGNATURE) {
-    throw new AppError('config_invalid', ['  REQUIRE_SIGNATURE=true: expected WEBHOOK_SECRET or WEBHOOK_AGENTS to be set']);
+  if (e.ALLOW_UNSIGNED && !unsignedMode) {
+    throw new AppError('config_invalid', ['  ALLOW_UNSIGNED=true: expected no WEBHOOK_SECRET or WEBHOOK_AGENTS with it (with a secret every request must be signed)']);
   }
   if (e.KAFKA_BROKERS && e.MAX_BODY_BYTES > KAFKA_MAX_BODY_BYTES) {
     // A body the broker refuses would be accepted (200) into ingest's fallback log and then
@@ -265,6 +312,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(e.DATA_DIR),
     agentSecrets,
     unsignedMode,
+    allowUnsigned: e.ALLOW_UNSIGNED,
+    receiver: { requestTimeoutMs: e.REQUEST_TIMEOUT_MS, maxConnections: e.MAX_CONNECTIONS, maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS },
+    query: {
+      host: e.QUERY_HOST,
+      port: e.QUERY_PORT,
+      timeoutSeconds: e.QUERY_TIMEOUT_SECONDS,
+      maxMemoryBytes: e.QUERY_MAX_MEMORY_MB * MIB,
+      maxResultBytes: e.QUERY_MAX_RESULT_MB * MIB,
+      maxConcurrent: e.QUERY_MAX_CONCURRENT,
+    },
     maxBodyBytes: e.MAX_BODY_BYTES,
     trustProxy: e.TRUST_PROXY,
     maxEventAgeSeconds: e.MAX_EVENT_AGE_SECONDS,
@@ -295,4 +352,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         }
       : undefined,
   };
+}
+
+/**
+ * Fails closed: a process that receives webhooks needs a secret, or ALLOW_UNSIGNED=true saying
+ * in words that unsigned ones are wanted. Processes that only read (consume, sql) need neither.
+ */
+export function assertReceiverSecured(config: Config): void {
+  if (config.unsignedMode && !config.allowUnsigned) {
+    throw new AppError('config_invalid', [
+      '  WEBHOOK_SECRET, WEBHOOK_AGENTS: expected a secret (the one set in Aksita\'s agent settings); to accept unsigned webhooks from anyone instead, set ALLOW_UNSIGNED=true',
+    ]);
+  }
 }

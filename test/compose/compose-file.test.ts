@@ -77,7 +77,7 @@ describe.skipIf(skipLocally)(`docker-compose.yml (docker-compose ${version ?? 'N
   });
 
   it("ingest passes on every receiver setting from .env (the README tells users to set them there)", () => {
-    const receiverSettings = ['WEBHOOK_SECRET', 'WEBHOOK_AGENTS', 'REQUIRE_SIGNATURE', 'MAX_BODY_BYTES', 'MAX_EVENT_AGE_SECONDS', 'SIGNATURE_FAILURES_PER_MINUTE', 'TRUST_PROXY', 'KAFKA_PUBLISH_TIMEOUT_MS'];
+    const receiverSettings = ['WEBHOOK_SECRET', 'WEBHOOK_AGENTS', 'WEBHOOK_SECRET_PREVIOUS', 'ALLOW_UNSIGNED', 'REQUEST_TIMEOUT_MS', 'MAX_CONNECTIONS', 'MAX_CONNECTIONS_PER_ADDRESS', 'MAX_BODY_BYTES', 'MAX_EVENT_AGE_SECONDS', 'SIGNATURE_FAILURES_PER_MINUTE', 'TRUST_PROXY', 'KAFKA_PUBLISH_TIMEOUT_MS'];
     expect(Object.keys(svc('ingest').environment ?? {})).toEqual(expect.arrayContaining(receiverSettings));
   });
 

@@ -165,7 +165,7 @@ describe('start-up failures', () => {
     expect(first.code).toBe(2);
     expect(first.stderr).toMatch(new RegExp(`PORT/HOST: 127\\.0\\.0\\.1:${port} is already in use; expected a free port`));
     await new Promise<void>((resolve) => taken.close(() => resolve()));
-    const p = await startPipeline(dir.path, { PORT: String(port), HOST: '127.0.0.1' });
+    const p = await startPipeline(dir.path, { PORT: String(port), HOST: '127.0.0.1', ALLOW_UNSIGNED: 'true' });
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
     await dir.remove();
@@ -204,9 +204,17 @@ describe('npm start', () => {
 });
 
 describe('unsigned mode', () => {
-  it('warns at start-up that webhooks are accepted unsigned', async () => {
+  it.each([{}, { WEBHOOK_AGENTS: '{}' }, { WEBHOOK_SECRET: '' }])('a receiver without a secret refuses to start with exit code 2: %j', async (env) => {
     const dir = await tempDir();
-    const p = await startPipeline(dir.path, { WEBHOOK_SECRET: '' });
+    const { code, stderr } = await cli(dir.path, ['start'], { PORT: '0', WEBHOOK_SECRET: '', WEBHOOK_AGENTS: '', ...env });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/WEBHOOK_SECRET, WEBHOOK_AGENTS: expected a secret .* ALLOW_UNSIGNED=true/);
+    await dir.remove();
+  });
+
+  it('ALLOW_UNSIGNED=true starts and warns that webhooks are accepted unsigned', async () => {
+    const dir = await tempDir();
+    const p = await startPipeline(dir.path, { WEBHOOK_SECRET: '', ALLOW_UNSIGNED: 'true' });
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
     expect(p.output()).toMatch(/accepting UNSIGNED webhooks/);
@@ -220,7 +228,7 @@ describe('a process started with QUERY_TOKEN', () => {
   let pipeline: PipelineProcess;
   beforeAll(async () => {
     dir = await tempDir();
-    pipeline = await startPipeline(dir.path, { QUERY_TOKEN: TOKEN });
+    pipeline = await startPipeline(dir.path, { QUERY_TOKEN: TOKEN, ALLOW_UNSIGNED: 'true' });
   });
   afterAll(async () => {
     pipeline.child.kill('SIGTERM');

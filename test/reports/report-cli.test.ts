@@ -140,7 +140,7 @@ describe('without a running process (direct)', () => {
 describe('through the running process', () => {
   it('exports the same bytes as a direct export of the same data', async () => {
     const live = await tempDir();
-    const pipeline = await startPipeline(live.path); // no secret: unsigned mode, any agent
+    const pipeline = await startPipeline(live.path, { ALLOW_UNSIGNED: 'true' }); // unsigned mode: any agent
     const replies = REPLIES.slice(0, 40);
     try {
       for (const r of replies) {

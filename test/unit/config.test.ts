@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { envSchema, loadConfig } from '../../core/config.js';
+import { assertReceiverSecured, envSchema, loadConfig } from '../../core/config.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -39,17 +39,51 @@ describe('configuration', () => {
     expect(message).not.toContain('short');
   });
 
-  it('several space-separated secrets rotate on the default route, and agents have their own', () => {
-    const c = loadConfig({ WEBHOOK_SECRET: 'new old', WEBHOOK_AGENTS: '{"sales":["a","b"],"support":"c"}' });
-    expect(c.agentSecrets.get('default')).toEqual(['new', 'old']);
+  it('a secret is one value, spaces included; the previous one is accepted beside it while rotating', () => {
+    const c = loadConfig({ WEBHOOK_SECRET: 'my secret phrase', WEBHOOK_SECRET_PREVIOUS: 'old one', WEBHOOK_AGENTS: '{"sales":["a","b"],"support":"c"}' });
+    expect(c.agentSecrets.get('default')).toEqual(['my secret phrase', 'old one']);
     expect(c.agentSecrets.get('sales')).toEqual(['a', 'b']);
     expect(c.agentSecrets.get('support')).toEqual(['c']);
     expect(c.unsignedMode).toBe(false);
   });
 
-  it('REQUIRE_SIGNATURE without any secret refuses to start', () => {
-    expect(() => loadConfig({ REQUIRE_SIGNATURE: 'true' })).toThrow(/REQUIRE_SIGNATURE=true: expected WEBHOOK_SECRET or WEBHOOK_AGENTS/);
-    expect(loadConfig({ REQUIRE_SIGNATURE: 'true', WEBHOOK_SECRET: 's' }).unsignedMode).toBe(false);
+  it.each([
+    [{ WEBHOOK_SECRET: ' ' }, 'WEBHOOK_SECRET=(hidden): expected a secret'],
+    [{ WEBHOOK_SECRET: '\t\n' }, 'WEBHOOK_SECRET=(hidden): expected a secret'],
+    [{ WEBHOOK_SECRET: 's', WEBHOOK_SECRET_PREVIOUS: '  ' }, 'WEBHOOK_SECRET_PREVIOUS=(hidden): expected a secret'],
+    [{ WEBHOOK_AGENTS: '{"sales":" "}' }, 'agent "sales": expected a secret (non-blank text)'],
+    [{ WEBHOOK_AGENTS: '{"sales":["a"," "]}' }, 'agent "sales": expected a secret (non-blank text)'],
+    [{ WEBHOOK_AGENTS: '{"sales":[]}' }, 'agent "sales": expected a secret (non-blank text) or a non-empty list'],
+    [{ WEBHOOK_SECRET_PREVIOUS: 'old' }, 'WEBHOOK_SECRET_PREVIOUS=(hidden): expected WEBHOOK_SECRET to be set too'],
+    [{ WEBHOOK_SECRET: 's', ALLOW_UNSIGNED: 'true' }, 'ALLOW_UNSIGNED=true: expected no WEBHOOK_SECRET or WEBHOOK_AGENTS with it'],
+  ])('a blank or contradictory secret setting is a configuration error: %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it.each([{}, { WEBHOOK_AGENTS: '{}' }, { ALLOW_UNSIGNED: 'false' }])('a receiver without any secret refuses to start: %j', (env) => {
+    const config = loadConfig(env);
+    expect(config.unsignedMode).toBe(true);
+    expect(() => assertReceiverSecured(config)).toThrow(/WEBHOOK_SECRET, WEBHOOK_AGENTS: expected a secret .* set ALLOW_UNSIGNED=true/);
+  });
+
+  it('ALLOW_UNSIGNED=true in words lets a receiver without a secret start; a secret always does', () => {
+    expect(() => assertReceiverSecured(loadConfig({ ALLOW_UNSIGNED: 'true' }))).not.toThrow();
+    expect(() => assertReceiverSecured(loadConfig({ WEBHOOK_SECRET: 's' }))).not.toThrow();
+    expect(() => assertReceiverSecured(loadConfig({ WEBHOOK_AGENTS: '{"sales":"s"}' }))).not.toThrow();
+  });
+
+  it('the read API listens on loopback on a port of its own, with bounded queries, by default', () => {
+    const c = loadConfig({});
+    expect(c.query).toEqual({ host: '127.0.0.1', port: 3001, timeoutSeconds: 30, maxMemoryBytes: 1024 * 1024 * 1024, maxResultBytes: 256 * 1024 * 1024, maxConcurrent: 2 });
+    expect(c.receiver).toEqual({ requestTimeoutMs: 5000, maxConnections: 2048, maxConnectionsPerAddress: 128 });
+  });
+
+  it.each([
+    [{ REQUEST_TIMEOUT_MS: '10000' }, 'REQUEST_TIMEOUT_MS="10000": expected at most 9000'],
+    [{ QUERY_MAX_CONCURRENT: '0' }, 'QUERY_MAX_CONCURRENT="0": expected at least 1'],
+    [{ QUERY_TIMEOUT_SECONDS: '0' }, 'QUERY_TIMEOUT_SECONDS="0": expected at least 1'],
+  ])('limits outside their range are refused: %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(message);
   });
 
   it.each([
@@ -80,9 +114,9 @@ describe('configuration', () => {
   });
 
   it.each([
-    ['{"sales":5}', 'WEBHOOK_AGENTS=(hidden): agent "sales": expected a secret (non-empty text) or a non-empty list of secrets'],
-    ['{"sales":""}', 'WEBHOOK_AGENTS=(hidden): agent "sales": expected a secret (non-empty text) or a non-empty list of secrets'],
-    ['{"sales":[]}', 'WEBHOOK_AGENTS=(hidden): agent "sales": expected a secret (non-empty text) or a non-empty list of secrets'],
+    ['{"sales":5}', 'WEBHOOK_AGENTS=(hidden): agent "sales": expected a secret (non-blank text) or a non-empty list of secrets'],
+    ['{"sales":""}', 'WEBHOOK_AGENTS=(hidden): agent "sales": expected a secret (non-blank text) or a non-empty list of secrets'],
+    ['{"sales":[]}', 'WEBHOOK_AGENTS=(hidden): agent "sales": expected a secret (non-blank text) or a non-empty list of secrets'],
     ['[]', 'WEBHOOK_AGENTS=(hidden): expected a JSON object such as {"sales":["secret1","secret2"],"support":"secret3"}'],
   ])('WEBHOOK_AGENTS=%s says which agent is wrong and what was expected', (value, message) => {
     expect(() => loadConfig({ WEBHOOK_AGENTS: value })).toThrow(message);
