@@ -91,7 +91,7 @@ describe('reply-analytics CLI', () => {
   });
 
   it('a second start on the same DATA_DIR is refused while the first runs', async () => {
-    const { code, stderr } = await cli(dir.path, ['start'], { PORT: '0' });
+    const { code, stderr } = await cli(dir.path, ['start'], { PORT: '0', WEBHOOK_SECRET: 's3cr3t' });
     expect(code).toBe(1);
     expect(stderr).toMatch(/data_dir_locked/);
   });
