@@ -1,6 +1,6 @@
 // npm run bench [-- --quick] [-- --json FILE] [-- --only ingest,consumer,freshness,queries,memory,startup]
 //               [-- --profile DIR]
-// Measures and prints; never fails on a time (DESIGN.md: benchmarks are not tests). See BENCHMARKS.md.
+// Measures and prints; never fails on a time (benchmarks are not tests). See BENCHMARKS.md.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';

@@ -1,5 +1,5 @@
 // The event envelope: what travels from ingest to consumer. The body is the exact bytes
-// Aksita signed (DESIGN.md promise 6); receipt metadata travels beside it (Kafka headers,
+// Aksita signed (ARCHITECTURE.md, promises); receipt metadata travels beside it (Kafka headers,
 // or the metadata block of an embedded-log record), so any reader can re-verify the signature.
 
 export type SignatureStatus = 'valid' | 'unsigned';

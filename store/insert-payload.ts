@@ -1,5 +1,5 @@
 // What both stores send for an insert of rows: the column list, the rows as TabSeparated bytes,
-// and the settings that make a retried insert (same token) a no-op (DESIGN.md promise 3).
+// and the settings that make a retried insert (same token) a no-op (ARCHITECTURE.md, "Exactly once").
 // Each store adds its own settings (chDB: priority and parsing; server: async inserts, quorum).
 import { encodeTabSeparated, type EncodedRows } from './tab-separated.js';
 

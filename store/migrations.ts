@@ -14,7 +14,7 @@ export const DEAD_LETTERS_TABLE = `${DATABASE}.dead_letters`;
 export const MIGRATIONS_TABLE = `${DATABASE}.schema_migrations`;
 
 // How many recent insert tokens a table remembers to make a retried batch a no-op.
-// ClickHouse's default for non-replicated tables is 0 (off); see DESIGN.md promise 3.
+// ClickHouse's default for non-replicated tables is 0 (off); see ARCHITECTURE.md, "Exactly once".
 const DEDUP_WINDOW = 10_000;
 
 export const migrations: readonly Migration[] = [
