@@ -1,6 +1,7 @@
 // tools/clickhouse/: the read-only account Grafana queries the Compose ClickHouse with. No server
 // runs here, so the files are checked as ClickHouse reads them: well-formed XML, setting names the
 // engine knows (chDB is the same engine), a grant its parser takes, and the limits Grafana needs.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { queryBind } from 'chdb';
 import { describe, expect, it } from 'vitest';
@@ -75,5 +76,25 @@ describe(`${CONFIG_FILE}`, () => {
     expect(at(improvements, 'settings_constraints_replace_previous')?.text).toBe('true');
     expect(at(improvements, 'select_from_system_db_requires_grant')?.text).toBe('true');
     expect(at(improvements, 'select_from_information_schema_requires_grant')?.text).toBe('true');
+  });
+});
+
+describe('README: the same account in SQL, for servers without Compose', () => {
+  const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const block = /```sql\n(CREATE USER grafana_reader[\s\S]*?)```/.exec(readme)?.[1] ?? '';
+  const statements = block.split(';').map((q) => q.trim()).filter(Boolean);
+  const format = (q: string) => queryBind('SELECT formatQuerySingleLine({q:String})', { q }, 'TSVRaw').trim();
+
+  it('parses, and grants and limits what the users.d file does', () => {
+    expect(statements).toHaveLength(2);
+    const [create, grant] = statements.map(format) as [string, string];
+    expect(grant).toBe(`GRANT SELECT ON aksita.* TO ${READER}`);
+    const value = (name: string) => at(profile, name)?.text;
+    const timeout = at(constraints, 'max_execution_time');
+    expect(create).toContain(`readonly = ${value('readonly')}`);
+    expect(create).toContain(`max_execution_time = ${value('max_execution_time')} MIN ${at(timeout, 'min')?.text} MAX ${at(timeout, 'max')?.text} CHANGEABLE_IN_READONLY`);
+    expect(create).toContain('limit CHANGEABLE_IN_READONLY');
+    expect(create).toContain(`max_memory_usage = ${value('max_memory_usage')} CONST`);
+    expect(create).toContain(`max_result_bytes = ${value('max_result_bytes')} CONST`);
   });
 });
