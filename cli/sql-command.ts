@@ -8,6 +8,7 @@ import { AppError } from '../core/errors.js';
 import { awaitRunningServer } from '../core/run-files.js';
 import { writeFileAtomically } from '../reports/atomic-file.js';
 import { sqlConsole } from '../reports/sql-console.js';
+import { escapeForTerminal, terminalText } from '../reports/terminal-text.js';
 import { UsageError, type Command } from './command.js';
 import { checkOutputPath } from './output-path.js';
 import { openQueryStore } from './query-store.js';
@@ -75,9 +76,14 @@ export const sqlCommand: Command = {
     if (values.out) await checkOutputPath(values.out);
     query ??= await readStdin();
     if (!query.trim()) throw new UsageError('sql got no query: pass one as an argument or on standard input');
-    const result = await runSql(config, query, format);
+    const result = await runSql(config, query, format).catch((err: unknown) => {
+      // Engine errors quote the values they failed on; main.ts prints the message to stderr.
+      if (process.stderr.isTTY && err instanceof Error) err.message = escapeForTerminal(err.message);
+      throw err;
+    });
     if (values.out) await writeFileAtomically(values.out, [result]);
-    else process.stdout.write(result);
+    // A terminal gets stored text with its control characters made visible; a file or pipe gets the exact bytes.
+    else process.stdout.write(process.stdout.isTTY ? terminalText(result) : result);
     return 0;
   },
 };

@@ -4,6 +4,7 @@ import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline';
 import { isAppError } from '../core/errors.js';
+import { escapeForTerminal, terminalText } from './terminal-text.js';
 
 export interface SqlConsoleOptions {
   input: NodeJS.ReadableStream;
@@ -83,10 +84,13 @@ export async function sqlConsole(opts: SqlConsoleOptions): Promise<void> {
     const started = Date.now();
     try {
       const out = await opts.run(sql, format);
-      say(out.length === 0 || out.at(-1) === 10 ? out.toString('utf8') : `${out.toString('utf8')}\n`);
+      // The console is for reading: stored text never drives the terminal (exact bytes: sql --out).
+      say(out.length === 0 || out.at(-1) === 10 ? terminalText(out) : `${terminalText(out)}\n`);
       say(`(${((Date.now() - started) / 1000).toFixed(3)} s)\n`);
     } catch (err) {
-      say(isAppError(err) ? `error [${err.code}]: ${err.message}\n` : `error: ${(err as Error).message}\n`);
+      // Engine errors quote the values they failed on.
+      const message = escapeForTerminal((err as Error).message);
+      say(isAppError(err) ? `error [${err.code}]: ${message}\n` : `error: ${message}\n`);
     }
     rl.prompt();
   }

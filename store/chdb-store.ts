@@ -144,6 +144,9 @@ export class ChdbStore implements Store {
     // same session, which must never be another caller's result or the consumer's.
     const session = new Session(this.dir);
     try {
+      // chDB runs in our process and, when its stdout is a terminal, adds colours and cursor
+      // moves to Pretty output: bytes the caller never asked for (also in `sql --out` files).
+      await session.queryAsync('SET output_format_pretty_color = 0, output_format_pretty_glue_chunks = 0', { format: 'TSV' });
       const run = async (s: string, params?: Record<string, unknown>) =>
         (params ? await session.queryBindAsync(s, params, { format: 'TSVRaw' }) : await session.queryAsync(s, { format: 'TSVRaw' })).text();
       const checked = await checkReadOnly(sql, run);

@@ -4,9 +4,22 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { envSchema, loadConfig } from '../../core/config.js';
+import { assertReceiverSecured, envSchema, loadConfig } from '../../core/config.js';
 import { serverProperties } from '../../tools/kafka/server-config.js';
-import { composeConfig, composeVersion, mounts, ROOT, type ComposeConfig, type ComposeService } from './compose-config.js';
+import {
+  CLICKHOUSE_CONFIG_FILE,
+  CLICKHOUSE_USERS_FILE,
+  composeConfig,
+  composeVersion,
+  MINIMAL_ENV,
+  mounts,
+  publishedPorts,
+  ROOT,
+  runComposeConfig,
+  type ComposeConfig,
+  type ComposeService,
+} from './compose-config.js';
+import { readXml } from './xml-tree.js';
 
 const version = composeVersion();
 // CI installs docker-compose (.ci/run); there its absence is a failure, never a skip.
@@ -35,8 +48,45 @@ describe.skipIf(skipLocally)(`docker-compose.yml (docker-compose ${version ?? 'N
     config = parsed.config;
   });
 
-  it('is valid for docker-compose, with a default for every variable (no warnings)', () => {
+  it('is valid for docker-compose, with a default for every variable but the webhook secret (no warnings)', () => {
     expect(need().warnings).toEqual([]);
+  });
+
+  it('ingest needs a secret: compose refuses without WEBHOOK_SECRET in .env, ingest refuses it empty without WEBHOOK_AGENTS or ALLOW_UNSIGNED=true', () => {
+    need();
+    const refused = runComposeConfig({});
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('set WEBHOOK_SECRET in .env');
+    const ingestEnv = (env: Record<string, string>) => composeConfig(env).config.services.ingest!.environment!;
+    const started = (env: Record<string, string>) => () => assertReceiverSecured(loadConfig(ingestEnv(env)));
+    // .env.example's line, WEBHOOK_SECRET=, passes compose; then the receiver's own rule applies.
+    expect(started({ WEBHOOK_SECRET: '' })).toThrow(/WEBHOOK_SECRET, WEBHOOK_AGENTS: expected a secret/);
+    expect(started({ WEBHOOK_SECRET: '', ALLOW_UNSIGNED: 'false' })).toThrow(/expected a secret/);
+    expect(started(MINIMAL_ENV)).not.toThrow();
+    expect(started({ WEBHOOK_SECRET: '', WEBHOOK_AGENTS: '{"sales":"s1"}' })).not.toThrow();
+    expect(started({ WEBHOOK_SECRET: '', ALLOW_UNSIGNED: 'true' })).not.toThrow();
+    expect(loadConfig(ingestEnv(MINIMAL_ENV)).unsignedMode).toBe(false);
+  });
+
+  it('only ingest publishes a port on all interfaces; everything else on 127.0.0.1', () => {
+    for (const [name, s] of Object.entries(need().config.services)) {
+      for (const p of publishedPorts(s)) {
+        if (name === 'ingest') expect(p, name).toEqual({ hostIp: '', published: 3000, target: Number(s.environment!.PORT) });
+        else expect(p.hostIp, `${name} ${p.published}`).toBe('127.0.0.1');
+      }
+    }
+  });
+
+  it("consume's read API listens on QUERY_PORT on the container's interfaces, published on 127.0.0.1:3001; its PORT (health) is not published", () => {
+    const consume = loadConfig(svc('consume').environment);
+    expect(consume.query.host).toBe('0.0.0.0');
+    expect(consume.query.port).not.toBe(consume.port);
+    expect(publishedPorts(svc('consume'))).toEqual([{ hostIp: '127.0.0.1', published: 3001, target: consume.query.port }]);
+    // Limits of the read API come from .env like the receiver's.
+    const limits = ['QUERY_TOKEN', 'QUERY_TIMEOUT_SECONDS', 'QUERY_MAX_MEMORY_MB', 'QUERY_MAX_RESULT_MB', 'QUERY_MAX_CONCURRENT'];
+    expect(Object.keys(svc('consume').environment ?? {})).toEqual(expect.arrayContaining(limits));
+    const { config: withEnv } = composeConfig({ ...MINIMAL_ENV, QUERY_TIMEOUT_SECONDS: '7', QUERY_MAX_MEMORY_MB: '64', QUERY_MAX_RESULT_MB: '8', QUERY_MAX_CONCURRENT: '3' });
+    expect(loadConfig(withEnv.services.consume!.environment).query).toMatchObject({ timeoutSeconds: 7, maxMemoryBytes: 64 * 1024 ** 2, maxResultBytes: 8 * 1024 ** 2, maxConcurrent: 3 });
   });
 
   it('has every service of the distributed stack', () => {
@@ -68,6 +118,7 @@ describe.skipIf(skipLocally)(`docker-compose.yml (docker-compose ${version ?? 'N
       expect(() => loadConfig(env), name).not.toThrow();
     }
     const ingest = loadConfig(svc('ingest').environment);
+    expect(() => assertReceiverSecured(ingest)).not.toThrow();
     const consume = loadConfig(svc('consume').environment);
     expect(ingest.kafka?.brokers).toEqual(['kafka:9092']); // else ingest would run the embedded log
     expect(consume.kafka?.brokers).toEqual(['kafka:9092']);
@@ -92,12 +143,13 @@ describe.skipIf(skipLocally)(`docker-compose.yml (docker-compose ${version ?? 'N
 
   it('secrets come from the env file (.env), not from the compose file', () => {
     need();
-    const secrets = { CLICKHOUSE_PASSWORD: 'from-env-file-1', WEBHOOK_SECRET: 'from-env-file-2', QUERY_TOKEN: 'from-env-file-3-0123456789', GRAFANA_ADMIN_PASSWORD: 'from-env-file-4' };
+    const secrets = { CLICKHOUSE_PASSWORD: 'from-env-file-1', WEBHOOK_SECRET: 'from-env-file-2', QUERY_TOKEN: 'from-env-file-3-0123456789', GRAFANA_ADMIN_PASSWORD: 'from-env-file-4', CLICKHOUSE_GRAFANA_PASSWORD: 'from-env-file-5' };
     const { config: withEnv } = composeConfig(secrets);
     const env = (name: string) => withEnv.services[name]!.environment!;
     expect(env('clickhouse').CLICKHOUSE_PASSWORD).toBe(secrets.CLICKHOUSE_PASSWORD);
     expect(env('consume').CLICKHOUSE_PASSWORD).toBe(secrets.CLICKHOUSE_PASSWORD);
-    expect(env('grafana').CLICKHOUSE_PASSWORD).toBe(secrets.CLICKHOUSE_PASSWORD);
+    expect(env('clickhouse').CLICKHOUSE_GRAFANA_PASSWORD).toBe(secrets.CLICKHOUSE_GRAFANA_PASSWORD);
+    expect(env('grafana').CLICKHOUSE_PASSWORD).toBe(secrets.CLICKHOUSE_GRAFANA_PASSWORD);
     expect(env('ingest').WEBHOOK_SECRET).toBe(secrets.WEBHOOK_SECRET);
     expect(env('consume').QUERY_TOKEN).toBe(secrets.QUERY_TOKEN);
     expect(env('grafana').GF_SECURITY_ADMIN_PASSWORD).toBe(secrets.GRAFANA_ADMIN_PASSWORD);
@@ -152,7 +204,28 @@ describe.skipIf(skipLocally)(`docker-compose.yml (docker-compose ${version ?? 'N
     expect(wanted.length).toBeGreaterThan(0);
     for (const name of wanted) expect(env[name], `grafana env ${name}`).toBeTruthy();
     expect(env.CLICKHOUSE_HOST).toBe('clickhouse');
-    expect(env.CLICKHOUSE_PASSWORD).toBe(svc('clickhouse').environment!.CLICKHOUSE_PASSWORD);
+  });
+
+  it("Grafana queries as the read-only account the ClickHouse service gets from tools/clickhouse, never the writer or default", () => {
+    const grafana = svc('grafana').environment!;
+    const clickhouse = svc('clickhouse');
+    const readers = readXml(path.join(ROOT, CLICKHOUSE_USERS_FILE)).children.find((c) => c.tag === 'users')!.children;
+    expect(readers.map((u) => u.tag)).toContain(grafana.CLICKHOUSE_USER);
+    expect(grafana.CLICKHOUSE_USER).not.toBe('default');
+    expect(grafana.CLICKHOUSE_USER).not.toBe(svc('consume').environment!.CLICKHOUSE_USER);
+    expect(grafana.CLICKHOUSE_USER).not.toBe(clickhouse.environment!.CLICKHOUSE_USER);
+    // Its password is what the users.d file reads from the server's environment, and not the writer's.
+    const fromEnv = /from_env="(\w+)"/.exec(read(CLICKHOUSE_USERS_FILE))![1]!;
+    expect(clickhouse.environment![fromEnv]).toBeTruthy();
+    expect(grafana.CLICKHOUSE_PASSWORD).toBe(clickhouse.environment![fromEnv]);
+    expect(grafana.CLICKHOUSE_PASSWORD).not.toBe(clickhouse.environment!.CLICKHOUSE_PASSWORD);
+    // Both files are mounted read-only where the server reads them on every start.
+    const bind = Object.fromEntries(mounts(clickhouse).map((m) => [path.relative(ROOT, m.source), m.target]));
+    expect(bind[CLICKHOUSE_USERS_FILE]).toBe(`/etc/clickhouse-server/users.d/${path.basename(CLICKHOUSE_USERS_FILE)}`);
+    expect(bind[CLICKHOUSE_CONFIG_FILE]).toBe(`/etc/clickhouse-server/config.d/${path.basename(CLICKHOUSE_CONFIG_FILE)}`);
+    for (const v of clickhouse.volumes ?? []) if (v.includes('/etc/clickhouse-server/')) expect(v).toMatch(/:ro$/);
+    // The writer cannot create users either: nothing needs it now.
+    expect(clickhouse.environment!.CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT ?? '0').toBe('0');
   });
 });
 
