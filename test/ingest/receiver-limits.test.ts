@@ -1,0 +1,94 @@
+// The receiver's edges over real loopback HTTP: a whole request must arrive in time.
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../core/config.js';
+import { createMetrics, type Metrics } from '../../core/metrics.js';
+import { buildApp } from '../../ingest/app.js';
+import type { Publisher } from '../../queue/publisher.js';
+import { samplePayload, sign } from '../helpers/sign.js';
+import { rawClient, webhookHead, type RawClient } from './raw-http.js';
+
+const SECRET = 's';
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+interface Receiver {
+  app: FastifyInstance;
+  port: number;
+  metrics: Metrics;
+  /** Parsed log lines, debug level and up. */
+  logs: { level: number; msg: string; code?: string }[];
+}
+
+async function receiver(env: Record<string, string>): Promise<Receiver> {
+  const logs: Receiver['logs'] = [];
+  const loggerInstance = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
+  const publisher: Publisher = { publish: async () => {}, ready: true, close: async () => {} };
+  const metrics = createMetrics({ defaultMetrics: false });
+  const app = await buildApp({ config: loadConfig({ WEBHOOK_SECRET: SECRET, ...env }), publisher, metrics, loggerInstance });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  cleanups.push(() => app.close());
+  return { app, port: (app.server.address() as AddressInfo).port, metrics, logs };
+}
+
+/** Opens a connection that the test closes at the end if the server has not. */
+async function client(port: number, localAddress?: string): Promise<RawClient> {
+  const c = await rawClient(port, localAddress);
+  cleanups.push(() => void c.socket.destroy());
+  return c;
+}
+
+/** A signed webhook over a fresh connection from `localAddress`, as Aksita sends it. */
+async function signedWebhook(port: number, localAddress = '127.0.0.1'): Promise<string> {
+  const body = JSON.stringify(samplePayload());
+  const c = await client(port, localAddress);
+  c.socket.end(webhookHead(Buffer.byteLength(body), sign(body, SECRET)).replace('Host: localhost', 'Host: localhost\r\nConnection: close') + body);
+  await c.closed;
+  return c.received();
+}
+
+const refused = async (metrics: Metrics, limit: string) =>
+  (await metrics.registry.getSingleMetric('aksita_connections_refused_total')!.get()).values.find((v) => v.labels.limit === limit)?.value ?? 0;
+
+describe('request time limit', () => {
+  it('a client that sends its body a byte at a time is answered 408 and cut near REQUEST_TIMEOUT_MS', async () => {
+    const { port } = await receiver({ REQUEST_TIMEOUT_MS: '1000' });
+    const slow = await client(port);
+    const opened = Date.now();
+    slow.socket.write(webhookHead(100_000));
+    const trickle = setInterval(() => slow.socket.writable && slow.socket.write('{'), 100);
+    cleanups.push(() => clearInterval(trickle));
+    await slow.closed;
+    // Node checks for expired requests periodically; the bound is generous, not a benchmark.
+    expect(Date.now() - opened).toBeLessThan(1000 + 3000);
+    expect(slow.received()).toMatch(/^HTTP\/1\.1 408 /);
+    expect(JSON.parse(slow.received().split('\r\n\r\n')[1]!).error.code).toBe('request_timeout');
+  });
+
+  it('a connection that never sends a request is closed after REQUEST_TIMEOUT_MS', async () => {
+    const { port } = await receiver({ REQUEST_TIMEOUT_MS: '1000' });
+    const idle = await client(port);
+    const opened = Date.now();
+    await idle.closed;
+    expect(Date.now() - opened).toBeLessThan(1000 + 3000);
+  });
+
+  it('a keep-alive connection idle for longer than REQUEST_TIMEOUT_MS still takes the next webhook', async () => {
+    const { port } = await receiver({ REQUEST_TIMEOUT_MS: '500' });
+    const c = await client(port);
+    const send = () => {
+      const body = JSON.stringify(samplePayload());
+      c.socket.write(webhookHead(Buffer.byteLength(body), sign(body, SECRET)) + body);
+    };
+    send();
+    await expect.poll(() => c.received().match(/HTTP\/1\.1 200/g)?.length ?? 0).toBe(1);
+    // Longer than the request limit, with nothing in flight: only keepAliveTimeout applies.
+    await new Promise((r) => setTimeout(r, 1500));
+    send();
+    await expect.poll(() => c.received().match(/HTTP\/1\.1 200/g)?.length ?? 0).toBe(2);
+  });
+});
