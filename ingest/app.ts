@@ -5,7 +5,7 @@ import type { Config } from '../core/config.js';
 import { AppError, isAppError, type ErrorCode } from '../core/errors.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Publisher } from '../queue/publisher.js';
-import { clientErrorHandler } from './client-errors.js';
+import { clientErrorHandler, isClientAbort, logClientAbort } from './client-errors.js';
 import { lazyChildLogger } from './lazy-child-logger.js';
 import { webhookRoutes } from './webhook-route.js';
 
@@ -110,7 +110,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     let error: AppError;
     if (isAppError(err)) error = err;
-    else if (err.code && FASTIFY_CODES[err.code]) error = FASTIFY_CODES[err.code]!(err, config, req);
+    else if (isClientAbort(err, req)) {
+      // The client is gone (or was cut for slowness): nothing to answer, not a server fault.
+      logClientAbort(req, err);
+      error = new AppError('request_timeout', [requestTimeoutMs]);
+    } else if (err.code && FASTIFY_CODES[err.code]) error = FASTIFY_CODES[err.code]!(err, config, req);
     else {
       req.log.error({ err }, 'unexpected error');
       error = new AppError('internal', [], { cause: err });

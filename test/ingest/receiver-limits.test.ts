@@ -1,4 +1,5 @@
-// The receiver's edges over real loopback HTTP: a whole request must arrive in time.
+// The receiver's edges over real loopback HTTP: a whole request must arrive in time, and
+// clients that go away are not server errors.
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -56,7 +57,7 @@ const refused = async (metrics: Metrics, limit: string) =>
 
 describe('request time limit', () => {
   it('a client that sends its body a byte at a time is answered 408 and cut near REQUEST_TIMEOUT_MS', async () => {
-    const { port } = await receiver({ REQUEST_TIMEOUT_MS: '1000' });
+    const { port, logs } = await receiver({ REQUEST_TIMEOUT_MS: '1000' });
     const slow = await client(port);
     const opened = Date.now();
     slow.socket.write(webhookHead(100_000));
@@ -67,6 +68,8 @@ describe('request time limit', () => {
     expect(Date.now() - opened).toBeLessThan(1000 + 3000);
     expect(slow.received()).toMatch(/^HTTP\/1\.1 408 /);
     expect(JSON.parse(slow.received().split('\r\n\r\n')[1]!).error.code).toBe('request_timeout');
+    await expect.poll(() => logs.filter((l) => l.msg === 'client went away').length).toBe(1);
+    expect(logs.filter((l) => l.level >= 50)).toEqual([]);
   });
 
   it('a connection that never sends a request is closed after REQUEST_TIMEOUT_MS', async () => {
@@ -90,5 +93,19 @@ describe('request time limit', () => {
     await new Promise((r) => setTimeout(r, 1500));
     send();
     await expect.poll(() => c.received().match(/HTTP\/1\.1 200/g)?.length ?? 0).toBe(2);
+  });
+});
+
+describe('clients that go away', () => {
+  it('a client that resets mid-body is logged once at debug, not as an error', async () => {
+    const { app, port, logs } = await receiver({});
+    const c = await client(port);
+    // Reset once the server has the request, so both the socket and the request report it.
+    const started = new Promise((resolve) => app.server.once('request', resolve));
+    c.socket.write(webhookHead(10_000) + '{"a":"');
+    await started;
+    c.socket.resetAndDestroy();
+    await expect.poll(() => logs.filter((l) => l.msg === 'client went away').length).toBe(1);
+    expect(logs.filter((l) => l.level >= 40)).toEqual([]);
   });
 });
