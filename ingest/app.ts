@@ -6,6 +6,7 @@ import { AppError, isAppError, type ErrorCode } from '../core/errors.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Publisher } from '../queue/publisher.js';
 import { clientErrorHandler, isClientAbort, logClientAbort } from './client-errors.js';
+import { applyConnectionLimits } from './connection-limits.js';
 import { lazyChildLogger } from './lazy-child-logger.js';
 import { webhookRoutes } from './webhook-route.js';
 
@@ -86,6 +87,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
   });
   app.decorateRequest('errorCode', undefined);
+  applyConnectionLimits(app.server, { limits: config.receiver, trustProxy: config.trustProxy, registry: metrics.registry });
 
   // The body stays raw bytes: the signature is computed over exactly what was sent.
   app.removeAllContentTypeParsers();

@@ -1,5 +1,6 @@
-// The receiver's edges over real loopback HTTP: a whole request must arrive in time, and
-// clients that go away are not server errors.
+// The receiver's edges over real loopback HTTP: a whole request must arrive in time,
+// connections are limited overall and per peer address, and clients that go away are not
+// server errors.
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -93,6 +94,39 @@ describe('request time limit', () => {
     await new Promise((r) => setTimeout(r, 1500));
     send();
     await expect.poll(() => c.received().match(/HTTP\/1\.1 200/g)?.length ?? 0).toBe(2);
+  });
+});
+
+describe('connection limits', () => {
+  it('connections beyond MAX_CONNECTIONS_PER_ADDRESS are closed at once; another address still gets 200', async () => {
+    const { port, metrics } = await receiver({ MAX_CONNECTIONS_PER_ADDRESS: '5', REQUEST_TIMEOUT_MS: '9000' });
+    const held = [];
+    for (let i = 0; i < 8; i++) held.push(await client(port, '127.0.0.1'));
+    const closed = new Set<number>();
+    held.forEach((c, i) => void c.closed.then(() => closed.add(i)));
+    await expect.poll(() => closed.size).toBe(3);
+    expect(await refused(metrics, 'per_address')).toBe(3);
+    expect(await signedWebhook(port, '127.0.0.2')).toMatch(/^HTTP\/1\.1 200 /);
+    // A slot freed by a closed connection is available again.
+    held.find((_c, i) => !closed.has(i))!.socket.destroy();
+    await expect.poll(async () => (await signedWebhook(port, '127.0.0.1')).slice(0, 12)).toBe('HTTP/1.1 200');
+  });
+
+  it('a peer named in TRUST_PROXY is exempt from the per-address limit', async () => {
+    const { port, metrics } = await receiver({ MAX_CONNECTIONS_PER_ADDRESS: '2', TRUST_PROXY: '127.0.0.3', REQUEST_TIMEOUT_MS: '9000' });
+    for (let i = 0; i < 4; i++) await client(port, '127.0.0.3');
+    expect(await signedWebhook(port, '127.0.0.3')).toMatch(/^HTTP\/1\.1 200 /);
+    expect(await refused(metrics, 'per_address')).toBe(0);
+  });
+
+  it('connections beyond MAX_CONNECTIONS are closed at once', async () => {
+    const { port, metrics } = await receiver({ MAX_CONNECTIONS: '3', MAX_CONNECTIONS_PER_ADDRESS: '0', REQUEST_TIMEOUT_MS: '9000' });
+    const held = [];
+    for (let i = 0; i < 3; i++) held.push(await client(port));
+    const extra = await client(port);
+    await extra.closed;
+    expect(extra.received()).toBe('');
+    expect(await refused(metrics, 'max_connections')).toBe(1);
   });
 });
 
