@@ -1,6 +1,6 @@
 // The receiver's edges over real loopback HTTP: a whole request must arrive in time,
-// connections are limited overall and per peer address, and clients that go away are not
-// server errors.
+// connections are limited overall and per peer address, an address over its failed-signature
+// budget is refused before its body is read, and clients that go away are not server errors.
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -127,6 +127,25 @@ describe('connection limits', () => {
     await extra.closed;
     expect(extra.received()).toBe('');
     expect(await refused(metrics, 'max_connections')).toBe(1);
+  });
+});
+
+describe('failed-signature budget before the body', () => {
+  it('once the budget is spent, a bad-signature POST is answered 429 before its body has arrived, and its connection closed', async () => {
+    const { port } = await receiver({ SIGNATURE_FAILURES_PER_MINUTE: '2', REQUEST_TIMEOUT_MS: '9000' });
+    const body = JSON.stringify(samplePayload());
+    for (let i = 0; i < 2; i++) {
+      const bad = await client(port);
+      bad.socket.write(webhookHead(Buffer.byteLength(body)) + body);
+      await expect.poll(() => bad.received()).toMatch(/^HTTP\/1\.1 401 /);
+    }
+    const big = await client(port);
+    // A fraction of the announced body, and never the rest.
+    big.socket.write(webhookHead(200_000) + '{"a":"' + 'x'.repeat(1000));
+    await big.closed;
+    expect(big.received()).toMatch(/^HTTP\/1\.1 429 /);
+    expect(big.received()).toMatch(/^retry-after: \d+\r$/im);
+    expect(big.received()).toMatch(/^connection: close\r$/im);
   });
 });
 
