@@ -29,3 +29,10 @@ export async function rawClient(port: number, localAddress = '127.0.0.1'): Promi
 export function webhookHead(contentLength: number, signature = 'f'.repeat(64)): string {
   return ['POST /webhook HTTP/1.1', 'Host: localhost', 'Content-Type: application/json', `X-Webhook-Signature: ${signature}`, `Content-Length: ${contentLength}`, '', ''].join('\r\n');
 }
+
+/** Resolves as `promise` does, or rejects after `ms`: a bounded wait, not a sleep. */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

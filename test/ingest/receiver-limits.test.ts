@@ -10,7 +10,7 @@ import { createMetrics, type Metrics } from '../../core/metrics.js';
 import { buildApp } from '../../ingest/app.js';
 import type { Publisher } from '../../queue/publisher.js';
 import { samplePayload, sign } from '../helpers/sign.js';
-import { rawClient, webhookHead, type RawClient } from './raw-http.js';
+import { rawClient, webhookHead, within, type RawClient } from './raw-http.js';
 
 const SECRET = 's';
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -49,7 +49,7 @@ async function signedWebhook(port: number, localAddress = '127.0.0.1'): Promise<
   const body = JSON.stringify(samplePayload());
   const c = await client(port, localAddress);
   c.socket.end(webhookHead(Buffer.byteLength(body), sign(body, SECRET)).replace('Host: localhost', 'Host: localhost\r\nConnection: close') + body);
-  await c.closed;
+  await within(c.closed, 10_000, 'the answer to a signed webhook');
   return c.received();
 }
 
@@ -64,7 +64,7 @@ describe('request time limit', () => {
     slow.socket.write(webhookHead(100_000));
     const trickle = setInterval(() => slow.socket.writable && slow.socket.write('{'), 100);
     cleanups.push(() => clearInterval(trickle));
-    await slow.closed;
+    await within(slow.closed, 10_000, 'the server to close the slow connection');
     // Node checks for expired requests periodically; the bound is generous, not a benchmark.
     expect(Date.now() - opened).toBeLessThan(1000 + 3000);
     expect(slow.received()).toMatch(/^HTTP\/1\.1 408 /);
@@ -77,7 +77,7 @@ describe('request time limit', () => {
     const { port } = await receiver({ REQUEST_TIMEOUT_MS: '1000' });
     const idle = await client(port);
     const opened = Date.now();
-    await idle.closed;
+    await within(idle.closed, 10_000, 'the server to close the idle connection');
     expect(Date.now() - opened).toBeLessThan(1000 + 3000);
   });
 
@@ -124,7 +124,7 @@ describe('connection limits', () => {
     const held = [];
     for (let i = 0; i < 3; i++) held.push(await client(port));
     const extra = await client(port);
-    await extra.closed;
+    await within(extra.closed, 5_000, 'the server to close the extra connection');
     expect(extra.received()).toBe('');
     expect(await refused(metrics, 'max_connections')).toBe(1);
   });
@@ -142,7 +142,7 @@ describe('failed-signature budget before the body', () => {
     const big = await client(port);
     // A fraction of the announced body, and never the rest.
     big.socket.write(webhookHead(200_000) + '{"a":"' + 'x'.repeat(1000));
-    await big.closed;
+    await within(big.closed, 5_000, 'the server to answer and close');
     expect(big.received()).toMatch(/^HTTP\/1\.1 429 /);
     expect(big.received()).toMatch(/^retry-after: \d+\r$/im);
     expect(big.received()).toMatch(/^connection: close\r$/im);
