@@ -21,9 +21,10 @@ function logAbortOnce(log: FastifyBaseLogger, socket: Socket | undefined, err: N
 
 /** True when `err` means the client left (or was cut for slowness), not that the server failed. */
 export function isClientAbort(err: FastifyError, req: FastifyRequest): boolean {
-  if (err.code && ABORT_CODES.has(err.code)) return true;
-  // The body parser's own errors when the stream ended because the peer went away.
-  return Boolean(err.code?.startsWith('FST_ERR_CTP_') && req.raw.socket?.destroyed);
+  // Only once the connection is gone: a dependency's own reset inside a handler is a server error.
+  if (!req.raw.socket?.destroyed || err.code === undefined) return false;
+  // The body parser's own errors count too when the stream ended because the peer went away.
+  return ABORT_CODES.has(err.code) || err.code.startsWith('FST_ERR_CTP_');
 }
 
 export function logClientAbort(req: FastifyRequest, err: FastifyError): void {

@@ -26,10 +26,10 @@ interface Receiver {
   logs: { level: number; msg: string; code?: string }[];
 }
 
-async function receiver(env: Record<string, string>): Promise<Receiver> {
+async function receiver(env: Record<string, string>, publish: Publisher['publish'] = async () => {}): Promise<Receiver> {
   const logs: Receiver['logs'] = [];
   const loggerInstance = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
-  const publisher: Publisher = { publish: async () => {}, ready: true, close: async () => {} };
+  const publisher: Publisher = { publish, ready: true, close: async () => {} };
   const metrics = createMetrics({ defaultMetrics: false });
   const app = await buildApp({ config: loadConfig({ WEBHOOK_SECRET: SECRET, ...env }), publisher, metrics, loggerInstance });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -160,5 +160,13 @@ describe('clients that go away', () => {
     c.socket.resetAndDestroy();
     await expect.poll(() => logs.filter((l) => l.msg === 'client went away').length).toBe(1);
     expect(logs.filter((l) => l.level >= 40)).toEqual([]);
+  });
+
+  it('a reset inside the server (a dependency) while the client waits is still an error', async () => {
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    const { port, logs } = await receiver({}, async () => Promise.reject(reset));
+    expect(await signedWebhook(port)).toMatch(/^HTTP\/1\.1 500 /);
+    expect(logs.filter((l) => l.level === 50 && l.msg === 'unexpected error')).toHaveLength(1);
+    expect(logs.filter((l) => l.msg === 'client went away')).toEqual([]);
   });
 });
