@@ -105,4 +105,20 @@ describe('slow clients against a running receiver', () => {
     await expect.poll(() => lines().filter((l) => l.msg === 'client went away').length).toBe(slow.length);
     expect(lines().filter((l) => l.level >= 50)).toEqual([]);
   });
+
+  it('the per-address connection limit holds on the running receiver', async () => {
+    const port = Number(new URL(pipeline.url).port);
+    // Beyond the default MAX_CONNECTIONS_PER_ADDRESS, from one address.
+    const idle: RawClient[] = [];
+    try {
+      for (let i = 0; i < 130; i++) idle.push(await rawClient(port, '127.0.0.20'));
+      // Refused ones are closed with nothing sent; the rest get 408 once REQUEST_TIMEOUT_MS is up.
+      const refused = new Set<RawClient>();
+      for (const c of idle) void c.closed.then(() => c.received() === '' && refused.add(c));
+      await expect.poll(() => refused.size).toBe(2);
+      expect(await signedWebhook(pipeline.url)).toBe(200);
+    } finally {
+      for (const c of idle) c.socket.destroy();
+    }
+  });
 });
