@@ -17,6 +17,7 @@ export const errorCatalogue = {
   unknown_agent: { status: 404, message: 'No agent named "%s" is configured. Expected one of the agents in WEBHOOK_AGENTS.' },
   not_found: { status: 404, message: 'No route %s.' },
   malformed_url: { status: 400, message: 'The URL path %s is not valid percent-encoding.' },
+  request_timeout: { status: 408, message: 'The request was not received in full within REQUEST_TIMEOUT_MS (%s ms). Expected headers and body sooner.' },
   body_too_large: { status: 413, message: 'Body is larger than the limit of %s bytes (MAX_BODY_BYTES).' },
   unsupported_media_type: { status: 415, message: 'Content-Type "%s" is not supported. Expected application/json.' },
   unsupported_encoding: { status: 415, message: 'Content-Encoding "%s" is not supported. Expected an uncompressed body.' },

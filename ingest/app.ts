@@ -5,6 +5,8 @@ import type { Config } from '../core/config.js';
 import { AppError, isAppError, type ErrorCode } from '../core/errors.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Publisher } from '../queue/publisher.js';
+import { clientErrorHandler, isClientAbort, logClientAbort } from './client-errors.js';
+import { applyConnectionLimits } from './connection-limits.js';
 import { lazyChildLogger } from './lazy-child-logger.js';
 import { webhookRoutes } from './webhook-route.js';
 
@@ -45,6 +47,7 @@ const trustHops = (hops: number) => (_address: string, hop: number) => hop < hop
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { config, metrics } = opts;
+  const { requestTimeoutMs } = config.receiver;
   const app = Fastify({
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: false }),
     // One log line per webhook would dominate the logs at thousands per second.
@@ -52,6 +55,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // ...so each request's child logger is made only if the request logs (lazy-child-logger.ts).
     childLoggerFactory: lazyChildLogger,
     bodyLimit: config.maxBodyBytes,
+    // A whole request (headers and body) must arrive within the limit, so a client that trickles
+    // bytes cannot hold a connection; Node checks this only every connectionsCheckingInterval,
+    // so that is made short enough to cut a slow client close to the limit. Idle keep-alive
+    // connections are closed by keepAliveTimeout (fastify's default, above common load
+    // balancers' idle timeouts); no socket inactivity timeout, as it would also cut a webhook
+    // whose publish is slow and lose the reply.
+    requestTimeout: requestTimeoutMs,
+    http: { requestTimeout: requestTimeoutMs, headersTimeout: requestTimeoutMs, connectionsCheckingInterval: Math.min(1_000, Math.ceil(requestTimeoutMs / 4)) },
+    clientErrorHandler: clientErrorHandler(requestTimeoutMs),
     // Behind a load balancer the client address comes from X-Forwarded-For, but only from the
     // proxies TRUST_PROXY names: believed from anyone, it lets a client pick its own address
     // and escape the failed-signature limit.
@@ -75,6 +87,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
   });
   app.decorateRequest('errorCode', undefined);
+  applyConnectionLimits(app.server, { limits: config.receiver, trustProxy: config.trustProxy, registry: metrics.registry });
 
   // The body stays raw bytes: the signature is computed over exactly what was sent.
   app.removeAllContentTypeParsers();
@@ -99,7 +112,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     let error: AppError;
     if (isAppError(err)) error = err;
-    else if (err.code && FASTIFY_CODES[err.code]) error = FASTIFY_CODES[err.code]!(err, config, req);
+    else if (isClientAbort(err, req)) {
+      // The client is gone (or was cut for slowness): nothing to answer, not a server fault.
+      logClientAbort(req, err);
+      error = new AppError('request_timeout', [requestTimeoutMs]);
+    } else if (err.code && FASTIFY_CODES[err.code]) error = FASTIFY_CODES[err.code]!(err, config, req);
     else {
       req.log.error({ err }, 'unexpected error');
       error = new AppError('internal', [], { cause: err });

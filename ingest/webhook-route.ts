@@ -1,7 +1,8 @@
 // POST /webhook and POST /webhook/:agent: authenticate, validate, make durable, acknowledge.
-// Order matters: size and media type (fastify, before the body is read), signature (nothing
-// unauthenticated is stored), then parse and validate (authenticated failures are published
-// as dead letters, never dropped), and 200 only after the queue has the event.
+// Order matters: an address over its failed-signature budget, size and media type (before the
+// body is read), signature (nothing unauthenticated is stored), then parse and validate
+// (authenticated failures are published as dead letters, never dropped), and 200 only after
+// the queue has the event.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AGENT_NAME, type Config } from '../core/config.js';
 import { AppError, type ErrorCode } from '../core/errors.js';
@@ -63,6 +64,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
         if (retryAfter !== undefined) throw new AppError('rate_limited', [retryAfter]);
         throw check.code === 'signature_missing' ? new AppError('signature_missing') : new AppError('signature_invalid', [check.why]);
       }
+      limiter.succeed(req.ip);
     }
     const envelope: Envelope = { body, key: '', agent, receivedAtMs, signature: secrets ? 'valid' : 'unsigned' };
 
@@ -89,6 +91,15 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
     void reply.header('content-type', JSON_UTF8);
     return RECEIVED;
   }
+
+  // Before the body is read: an address that has spent its failure budget is refused unread,
+  // and its connection closed so that the rest of the body is not drained either.
+  app.addHook('onRequest', (req, reply, done) => {
+    const retryAfter = limiter.refuseEarly(req.ip);
+    if (retryAfter === undefined) return done();
+    void reply.header('connection', 'close');
+    done(new AppError('rate_limited', [retryAfter]));
+  });
 
   app.post('/webhook', (req, reply) => handle(req, reply, 'default'));
   app.post<{ Params: { agent: string } }>('/webhook/:agent', (req, reply) => handle(req, reply, req.params.agent));

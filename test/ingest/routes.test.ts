@@ -102,9 +102,10 @@ describe('unsigned mode (no secret configured)', () => {
 });
 
 describe('failed-signature floods', () => {
-  it('an address over the limit gets 429, and its correctly signed requests still pass', async () => {
+  it('an address over the limit gets 429, and once it has signed correctly its signed requests still pass', async () => {
     const { app } = await receiver({ WEBHOOK_SECRET: 's', SIGNATURE_FAILURES_PER_MINUTE: '3' });
     const body = JSON.stringify(samplePayload());
+    expect((await post(app, '/webhook', body, sign(body, 's'), '10.9.9.9')).statusCode).toBe(200);
     const statuses = [];
     for (let i = 0; i < 5; i++) statuses.push((await post(app, '/webhook', body, 'f'.repeat(64), '10.9.9.9')).statusCode);
     expect(statuses).toEqual([401, 401, 401, 429, 429]);
@@ -112,6 +113,18 @@ describe('failed-signature floods', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect((await post(app, '/webhook', body, sign(body, 's'), '10.9.9.9')).statusCode).toBe(200);
     expect((await post(app, '/webhook', body, 'f'.repeat(64), '10.1.1.1')).statusCode).toBe(401);
+  });
+
+  it('an address that never signed correctly is refused unread once over the limit, signed or not', async () => {
+    const { app } = await receiver({ WEBHOOK_SECRET: 's', SIGNATURE_FAILURES_PER_MINUTE: '2' });
+    const body = JSON.stringify(samplePayload());
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await post(app, '/webhook', body, 'f'.repeat(64), '10.8.8.8')).statusCode);
+    expect(statuses).toEqual([401, 401, 429]);
+    const signed = await post(app, '/webhook', body, sign(body, 's'), '10.8.8.8');
+    expect(signed.statusCode).toBe(429);
+    expect(signed.headers.connection).toBe('close');
+    expect((await post(app, '/webhook', body, sign(body, 's'), '10.1.1.1')).statusCode).toBe(200);
   });
 
   const fromProxy = (app: FastifyInstance, forwardedFor: string) =>
