@@ -56,7 +56,8 @@ export async function memorySection(ctx: BenchContext): Promise<void> {
   const rate = Math.round((ctx.shared.embeddedMaxRps ?? 10_000) / 2);
   if (!ctx.shared.embeddedMaxRps) ctx.notes.push('memory: ingest section not run, so the soak used 5,000 req/s instead of half the measured maximum.');
   const minuteS = ctx.quick ? 12 : 60;
-  const env = { WEBHOOK_SECRET: SECRET };
+  // Every load client connects from 127.0.0.1: the per-address limit would count them as one client.
+  const env = { WEBHOOK_SECRET: SECRET, MAX_CONNECTIONS_PER_ADDRESS: '0' };
   const ratios: number[] = [];
 
   const embedded = await spawnServer({ argv: cliArgv('start'), env: { ...env, DATA_DIR: path.join(ctx.scratch, 'memory-embedded') }, core: CORES.server });
