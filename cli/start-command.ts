@@ -1,5 +1,6 @@
 // `reply-analytics start | ingest | consume`: long-running pipeline processes, until SIGTERM or Ctrl-C.
 import pino from 'pino';
+import { octal, secureDataDir } from '../core/data-dir.js';
 import type { Command } from './command.js';
 import { startPipeline, type Role } from './pipeline.js';
 
@@ -8,6 +9,8 @@ function pipelineCommand(role: Role, usage: string): Command {
     usage,
     async run(_args, config) {
       const logger = pino({ level: config.logLevel });
+      const was = await secureDataDir(config.dataDir);
+      if (was !== undefined) logger.warn({ dataDir: config.dataDir }, `DATA_DIR was readable by group or others (mode ${octal(was)}): changed it to 700, so that only this user can read the replies in it`);
       // Handlers go in before start-up: a SIGTERM that arrives while starting (or right after
       // the ready line) must still shut down cleanly rather than kill the process.
       const pipeline = startPipeline(config, logger, role);

@@ -1,9 +1,10 @@
 // Files under DATA_DIR/run that let CLI commands find the running process: its address and
 // pid (server.json) and the query token (query-token, readable by the owner only).
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { GROUP_OR_OTHER, octal } from './data-dir.js';
 import { AppError } from './errors.js';
 
 export interface ServerInfo {
@@ -58,8 +59,8 @@ export async function awaitRunningServer(dataDir: string, timeoutMs = 30_000): P
 }
 
 export async function writeServerInfo(dataDir: string, info: ServerInfo, role: RunRole = 'server'): Promise<void> {
-  await mkdir(runDir(dataDir), { recursive: true });
-  await writeFile(infoFile(dataDir, role), JSON.stringify(info, null, 2));
+  await mkdir(runDir(dataDir), { recursive: true, mode: 0o700 });
+  await writeFile(infoFile(dataDir, role), JSON.stringify(info, null, 2), { mode: 0o600 });
 }
 
 export async function removeServerInfo(dataDir: string, role: RunRole = 'server'): Promise<void> {
@@ -69,10 +70,16 @@ export async function removeServerInfo(dataDir: string, role: RunRole = 'server'
 /** QUERY_TOKEN when configured; otherwise a random token kept in DATA_DIR/run/query-token. */
 export async function queryToken(dataDir: string, configured: string | undefined): Promise<string> {
   if (configured) return configured;
-  const existing = await readFile(tokenFile(dataDir), 'utf8').catch(() => undefined);
+  const file = tokenFile(dataDir);
+  const mode = await stat(file).then((s) => s.mode, () => undefined);
+  // Anyone who can read the token can read every reply through the query API.
+  if (mode !== undefined && (mode & GROUP_OR_OTHER) !== 0) {
+    throw new AppError('config_invalid', [`  ${file}: the query token is readable by group or others (mode ${octal(mode)}); expected it readable by its owner only: chmod 600 ${file}`]);
+  }
+  const existing = await readFile(file, 'utf8').catch(() => undefined);
   if (existing?.trim()) return existing.trim();
   const token = randomBytes(24).toString('base64url');
-  await mkdir(runDir(dataDir), { recursive: true });
+  await mkdir(runDir(dataDir), { recursive: true, mode: 0o700 });
   await writeFile(tokenFile(dataDir), token, { mode: 0o600 });
   return token;
 }
@@ -86,7 +93,7 @@ const DATA_DIR_PROBLEMS = new Set(['ENOTDIR', 'EEXIST', 'EACCES', 'EPERM', 'EROF
 
 export async function lockDataDir(dataDir: string, role: RunRole): Promise<() => Promise<void>> {
   const file = lockFile(dataDir, role);
-  await mkdir(runDir(dataDir), { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+  await mkdir(runDir(dataDir), { recursive: true, mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
     // The first thing written under DATA_DIR: a path that cannot be a writable directory shows
     // here. Other failures (a full disk, too many open files) are not the setting's fault.
     if (!DATA_DIR_PROBLEMS.has(err.code ?? '')) throw err;
@@ -94,7 +101,7 @@ export async function lockDataDir(dataDir: string, role: RunRole): Promise<() =>
   });
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const fh = await open(file, 'wx');
+      const fh = await open(file, 'wx', 0o600);
       await fh.writeFile(String(process.pid));
       await fh.close();
       return () => rm(file, { force: true });

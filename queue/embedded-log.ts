@@ -275,7 +275,7 @@ export class EmbeddedLog {
   private async createSegment(firstSeq: number): Promise<void> {
     const file = path.join(this.dir, segmentName(firstSeq));
     // 'wx': a segment is never re-created, so an existing file means something else wrote here.
-    this.writer = await open(file, 'wx');
+    this.writer = await open(file, 'wx', 0o600);
     // Full size up front (see the top of this file); synced with the name, so that every later
     // group commit writes inside the file's durable size.
     await this.writer.truncate(this.segmentBytes);
