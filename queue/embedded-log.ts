@@ -133,6 +133,11 @@ export class EmbeddedLog {
     return this.committedSeq;
   }
 
+  /** Sequence number of the next record read() returns (while reading is not handed off). */
+  get next(): number {
+    return this.reader.next;
+  }
+
   /** Records appended durably but not yet committed by the consumer. */
   get backlog(): number {
     return this.endSeq - this.committedSeq;
