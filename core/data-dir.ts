@@ -12,10 +12,9 @@ export const GROUP_OR_OTHER = 0o077;
  * Returns the mode it had when it was tightened. Refuses a directory this user cannot chmod.
  */
 export async function secureDataDir(dataDir: string): Promise<number | undefined> {
-  await mkdir(dataDir, { recursive: true, mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
-    throw new AppError('config_invalid', [`  DATA_DIR=${dataDir}: cannot create it (${err.code}); expected a directory this user can write, or a path where one can be made`], { cause: err });
-  });
-  const { mode } = await stat(dataDir);
+  // A path that cannot be a directory is left to lockDataDir, which says what is wrong with it.
+  const made = await mkdir(dataDir, { recursive: true, mode: 0o700 }).then(() => true, () => false);
+  const mode = made ? (await stat(dataDir)).mode : 0;
   if ((mode & GROUP_OR_OTHER) === 0) return undefined;
   await chmod(dataDir, 0o700).catch((err: NodeJS.ErrnoException) => {
     throw new AppError('config_invalid', [`  DATA_DIR=${dataDir}: group or others can read it (mode ${octal(mode)}) and this user cannot change that (${err.code}); expected a directory of this user's own: chmod 700 ${dataDir}`], { cause: err });
