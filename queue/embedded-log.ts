@@ -237,6 +237,8 @@ export class EmbeddedLog {
     // Also without traffic, so that the log (and /readyz) recovers on its own; unref'd, so
     // that it never keeps the process alive.
     this.repairTimer = setTimeout(() => {
+      // Due now, even if the timer ran a moment before the clock reached repairAt.
+      this.repairAt = Math.min(this.repairAt, Date.now());
       if (!this.closed) this.flushing ??= this.flushLoop();
     }, this.repairDelay).unref();
   }
