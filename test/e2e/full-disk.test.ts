@@ -83,8 +83,17 @@ describe('a full disk under the embedded log', () => {
       else refused = r;
     }
     expect(refused).toEqual({ status: 503, code: 'not_durable', id: expect.any(String) });
-    // Still refused while full, without a restart or any change but time.
-    expect((await send(pipeline.url)).status).toBe(503);
+    // Still refused while full, repairs or not. (A record small enough for what is left of the
+    // last page may still fit: acknowledged, it must be stored like any other.)
+    const whileFull: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await send(pipeline.url);
+      if (r.status === 200) acked.add(r.id);
+      whileFull.push(r.status);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(whileFull).toContain(503);
+    expect(whileFull.filter((s) => s !== 503 && s !== 200)).toEqual([]);
 
     await rm(filler);
     let back = false;
