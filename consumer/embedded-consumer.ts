@@ -41,7 +41,8 @@ export interface EmbeddedConsumerOptions {
 
 export class EmbeddedConsumer {
   private readonly abort = new AbortController();
-  // Set by a draining stop: read up to here before stopping. `wake` ends the wait in progress.
+  // Set by a draining stop: read up to here before stopping. `wake` ends the wait in progress
+  // (one signal for both kinds of stop: a signal combined per wait would pile up listeners).
   private drainTo: number | undefined;
   private wake = new AbortController();
   private running: Promise<void> | undefined;
@@ -99,8 +100,8 @@ export class EmbeddedConsumer {
         batch = [];
         batchBytes = 0;
       } else if (!drained()) {
-        if (this.wake.signal.aborted) this.wake = new AbortController();
-        await log.waitForData(batch.length > 0 ? deadline - Date.now() : 60_000, AbortSignal.any([this.abort.signal, this.wake.signal]));
+        if (this.wake.signal.aborted && !this.abort.signal.aborted) this.wake = new AbortController();
+        await log.waitForData(batch.length > 0 ? deadline - Date.now() : 60_000, this.wake.signal);
       }
     }
     // Clean shutdown: what was read is stored and committed before exiting.
@@ -152,11 +153,16 @@ export class EmbeddedConsumer {
     if (drainTo !== undefined && this.running && !this.abort.signal.aborted) {
       this.drainTo = drainTo;
       this.wake.abort();
-      const timer = setTimeout(() => this.abort.abort(), drainMs);
+      const timer = setTimeout(() => this.stopNow(), drainMs);
       await this.running;
       clearTimeout(timer);
     }
-    this.abort.abort();
+    this.stopNow();
     await this.running;
+  }
+
+  private stopNow(): void {
+    this.abort.abort();
+    this.wake.abort();
   }
 }
