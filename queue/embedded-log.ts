@@ -36,9 +36,9 @@ export interface EmbeddedLogOptions {
    * retriable `not_durable` instead of buffering without bound (DESIGN.md promise 7). @default 64 MiB
    */
   maxPendingBytes?: number;
-  /** Called once when a write or fdatasync fails: appends are refused until the log repairs itself (see repair). */
+  /** Called when a write or fdatasync fails: appends are refused until the log repairs itself (see repair). */
   onFailure?: (err: Error) => void;
-  /** Called when the log takes appends again after a failure. */
+  /** Called when a write succeeds again after onFailure. */
   onRecovered?: () => void;
   /** Wait after a failure before the first repair; doubled after each failed one, up to MAX_REPAIR_DELAY_MS. @default 250 */
   repairDelayMs?: number;
@@ -83,6 +83,9 @@ export class EmbeddedLog {
   private committing: Promise<void> = Promise.resolve();
   private broken: Error | undefined;
   // While broken: when the next repair may run, how long to wait after one fails, and its timer.
+  // `suspect` lasts from a failure until a write succeeds again (a repair alone proves nothing
+  // while the disk is still full), so one episode is reported once, failure and recovery.
+  private suspect = false;
   private repairAt = 0;
   private repairDelay: number;
   private repairTimer: NodeJS.Timeout | undefined;
@@ -196,13 +199,21 @@ export class EmbeddedLog {
         target.size += bytes;
         first = this.endSeq;
         this.endSeq += group.length;
+        if (this.suspect) {
+          this.suspect = false;
+          this.repairDelay = this.options.repairDelayMs ?? 250;
+          this.options.onRecovered?.();
+        }
       } catch (err) {
         // After a failed write or fdatasync the file's tail is unknown and retrying fsync is
         // not safe (the kernel may have dropped the dirty pages): refuse appends until repair()
         // has cleared the tail.
         if (!this.broken) {
           this.broken = err instanceof Error ? err : new Error(String(err));
-          this.options.onFailure?.(this.broken);
+          // Failing again after a repair: the same episode, reported once; wait longer.
+          if (this.suspect) this.repairDelay = Math.min(this.repairDelay * 2, MAX_REPAIR_DELAY_MS);
+          else this.options.onFailure?.(this.broken);
+          this.suspect = true;
           this.scheduleRepair();
         }
         const failure = new AppError('not_durable', ['the local log could not be written'], { cause: err });
@@ -266,10 +277,9 @@ export class EmbeddedLog {
       this.scheduleRepair();
       return;
     }
+    // Appends are tried again; the next write that succeeds ends the episode (see `suspect`).
     this.broken = undefined;
-    this.repairDelay = this.options.repairDelayMs ?? 250;
     clearTimeout(this.repairTimer);
-    this.options.onRecovered?.();
   }
 
   private async roll(): Promise<void> {

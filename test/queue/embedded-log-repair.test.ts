@@ -85,18 +85,21 @@ describe('repair after a failure', () => {
     expect(await reopenedEnvelopes()).toEqual([0, 2, 4].map((i) => envelope(i)));
   });
 
-  it('the log repairs itself without traffic, so readiness returns on its own', async () => {
+  it('the log repairs itself without traffic, so readiness returns on its own; recovery is reported on the next write', async () => {
     let recovered = false;
     const log = await EmbeddedLog.open({ dir: dir.path, repairDelayMs: 1, onRecovered: () => (recovered = true) });
     vi.spyOn(await fileHandlePrototype(), 'writev').mockRejectedValueOnce(enospc());
     await expect(log.append(envelope(0))).rejects.toMatchObject({ code: 'not_durable' });
     await vi.waitFor(() => expect(log.healthy).toBe(true), { timeout: 10_000 });
+    expect(recovered).toBe(false);
+    expect(await log.append(envelope(1))).toBe(0);
     expect(recovered).toBe(true);
     await log.close();
   });
 
-  it('a disk that stays full keeps refusing, retriable, and nothing refused is ever read', async () => {
-    const log = await EmbeddedLog.open({ dir: dir.path, repairDelayMs: 1 });
+  it('a disk that stays full keeps refusing, retriable, reported once, and nothing refused is ever read', async () => {
+    const events: string[] = [];
+    const log = await EmbeddedLog.open({ dir: dir.path, repairDelayMs: 1, onFailure: () => events.push('failed'), onRecovered: () => events.push('recovered') });
     await log.append(envelope(0));
     const writev = vi.spyOn(await fileHandlePrototype(), 'writev').mockRejectedValue(enospc());
     for (let i = 1; i <= 5; i++) {
@@ -105,6 +108,8 @@ describe('repair after a failure', () => {
     }
     writev.mockRestore();
     expect(await appendOnceRepaired(log, 6)).toBe(1);
+    // Repairs ran in between, but the episode ended only with a write that succeeded.
+    expect(events).toEqual(['failed', 'recovered']);
     expect((await readAll(log)).map((q) => q.envelope)).toEqual([envelope(0), envelope(6)]);
     await log.close();
   });
