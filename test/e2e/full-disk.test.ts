@@ -37,7 +37,7 @@ function mountTmpfs(dir: string): boolean {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir], { stdio: 'pipe' });
     return true;
   } catch (err) {
-    console.log(`[full-disk] skipped: cannot mount a tmpfs here (${(err as Error).message.split('\n')[0]}); test/queue/embedded-log-repair.test.ts covers the repair with an injected ENOSPC instead`);
+    console.log(`[full-disk] skipped: cannot mount a tmpfs here (${(err as Error).message.split('\n')[0]}); test/queue/embedded-log-repair.test.ts and test/consumer/full-disk-consumer.test.ts cover it with an injected ENOSPC instead`);
     return false;
   }
 }
