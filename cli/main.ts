@@ -28,6 +28,9 @@ Configuration comes from environment variables; see .env.example.`;
 const USER_ERRORS = new Set(['config_invalid', 'query_invalid', 'query_refused', 'query_token_refused']);
 
 async function main(argv: string[]): Promise<number | 'keep-running'> {
+  // Everything written under DATA_DIR is the owner's alone, chDB's own files included (it
+  // creates them itself, so the umask is the one place that reaches them).
+  process.umask(0o077);
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     process.stdout.write(`${usage()}\n`);

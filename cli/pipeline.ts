@@ -167,7 +167,8 @@ async function openLog(dir: string, logger: Logger): Promise<EmbeddedLog> {
   const log = await EmbeddedLog.open({
     dir,
     onFailure: (err) =>
-      logger.error({ err, dir }, 'the local log could not be written: every new event is refused (503) until the cause (a full disk?) is fixed and the process restarted'),
+      logger.error({ err, dir }, 'the local log could not be written: every new event is refused (503) until the disk takes writes again (a full disk?); retrying on its own'),
+    onRecovered: () => logger.warn({ dir }, 'the local log is writable again: events are accepted'),
   });
   if (log.recovered) {
     logger.warn({ ...log.recovered, dir }, 'cleared the end of the newest log segment, which a crash left half written (never acknowledged)');

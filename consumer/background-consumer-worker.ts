@@ -45,13 +45,13 @@ port.on('message', (message: ToConsumerWorker) => {
     case 'stop':
       // A stop that comes during start-up waits for it: the store must not be left half open.
       void started
-        .then((stop) => stop?.())
+        .then((stop) => stop?.(message.drainTo))
         .catch((err: unknown) => post({ type: 'error', error: serialize(err), fatal: true }))
         .finally(() => post({ type: 'stopped' }));
   }
 });
 
-async function start(): Promise<(() => Promise<void>) | undefined> {
+async function start(): Promise<((drainTo: number) => Promise<void>) | undefined> {
   try {
     const store = await openStore(data.store);
     const consumer = new EmbeddedConsumer({
@@ -66,8 +66,8 @@ async function start(): Promise<(() => Promise<void>) | undefined> {
       onBatch: (rows) => post({ type: 'batch', rows }),
     });
     consumer.start();
-    return async () => {
-      await consumer.stop();
+    return async (drainTo) => {
+      await consumer.stop(drainTo);
       await follower.close();
       await store.close();
     };

@@ -34,7 +34,7 @@ export type ToConsumerWorker =
   | { type: 'extent'; extent: LogExtent }
   | { type: 'committed'; seq: number }
   | { type: 'commit-failed'; seq: number; message: string }
-  | { type: 'stop' };
+  | { type: 'stop'; drainTo: number };
 
 export type FromConsumerWorker =
   | { type: 'want-extent'; after: number }
@@ -58,7 +58,7 @@ export interface ConsumerWorkerData extends Pick<BackgroundConsumerOptions, 'sto
   handOff: LogHandOff;
 }
 
-// Longer than the consumer's own bound on its final flush (10 s, embedded-consumer.ts).
+// Longer than the consumer's own bounds on draining the log and on its final flush (embedded-consumer.ts).
 const STOP_TIMEOUT_MS = 30_000;
 
 export class BackgroundConsumer {
@@ -142,10 +142,14 @@ export class BackgroundConsumer {
     this.worker.postMessage(message);
   }
 
-  /** Stops reading, stores and commits the current batch, and resolves when done. */
+  /**
+   * Stores and commits every record durable by now (bounded in time: the rest stays on the log
+   * for the next start), then stops. Called once the receiver has stopped, that is everything
+   * acknowledged.
+   */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      this.post({ type: 'stop' });
+      this.post({ type: 'stop', drainTo: this.opts.log.end });
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS)));
       await Promise.race([this.stopped, timedOut]);

@@ -19,6 +19,10 @@ const READ_BYTES = 1024 * 1024;
 // 500 bytes) fill BATCH_MAX_ROWS (20,000) long before this.
 const MAX_BATCH_BODY_BYTES = 32 * 1024 * 1024;
 
+// How long a stop may spend storing what is left on the log before it leaves the rest for the
+// next start (which replays it); below BackgroundConsumer's own bound on a stop.
+const DRAIN_MS = 15_000;
+
 export interface EmbeddedConsumerOptions {
   /** The embedded log, or a follower of it on another thread. */
   log: ConsumerLog;
@@ -37,6 +41,10 @@ export interface EmbeddedConsumerOptions {
 
 export class EmbeddedConsumer {
   private readonly abort = new AbortController();
+  // Set by a draining stop: read up to here before stopping. `wake` ends the wait in progress
+  // (one signal for both kinds of stop: a signal combined per wait would pile up listeners).
+  private drainTo: number | undefined;
+  private wake = new AbortController();
   private running: Promise<void> | undefined;
   private failure: unknown;
 
@@ -66,7 +74,8 @@ export class EmbeddedConsumer {
     // if it was not committed (stopped while the store was failing): nothing after it may be.
     let previous: Promise<boolean> = Promise.resolve(true);
     let previousReplies: ReadonlyMap<string, unknown> = new Map();
-    while (!this.abort.signal.aborted) {
+    const drained = () => this.drainTo !== undefined && log.next >= this.drainTo;
+    while (!this.abort.signal.aborted && !drained()) {
       // Never past the byte cap by more than one record (a read returns its first record whatever its size).
       const records = await log.read(maxRows - batch.length, Math.min(READ_BYTES, Math.max(1, maxBatchBytes - batchBytes)));
       if (records.length > 0 && batch.length === 0) deadline = Date.now() + maxWaitMs;
@@ -74,7 +83,7 @@ export class EmbeddedConsumer {
       batch.push(...records);
       if (this.opts.metrics) this.opts.metrics.queueBacklog.set(log.backlog);
       const full = batch.length >= maxRows || batchBytes >= maxBatchBytes;
-      if (batch.length > 0 && (full || Date.now() >= deadline)) {
+      if (batch.length > 0 && (full || Date.now() >= deadline || drained())) {
         const prepared = await prepareBatch(batch, queueName);
         // This batch's stored-key check runs during the previous batch's insert. Only this
         // consumer writes these rows, so the table then holds what the check found plus the
@@ -90,8 +99,9 @@ export class EmbeddedConsumer {
         previous.catch(() => undefined);
         batch = [];
         batchBytes = 0;
-      } else {
-        await log.waitForData(batch.length > 0 ? deadline - Date.now() : 60_000, this.abort.signal);
+      } else if (!drained()) {
+        if (this.wake.signal.aborted && !this.abort.signal.aborted) this.wake = new AbortController();
+        await log.waitForData(batch.length > 0 ? deadline - Date.now() : 60_000, this.wake.signal);
       }
     }
     // Clean shutdown: what was read is stored and committed before exiting.
@@ -134,9 +144,25 @@ export class EmbeddedConsumer {
     return true;
   }
 
-  /** Stops reading, stores and commits the current batch, and resolves when done. */
-  async stop(): Promise<void> {
-    this.abort.abort();
+  /**
+   * Stops reading, stores and commits the current batch, and resolves when done. With
+   * `drainTo`, first reads, stores and commits every record before it (all that was
+   * acknowledged, once the receiver has stopped), for up to `drainMs`.
+   */
+  async stop(drainTo?: number, drainMs = DRAIN_MS): Promise<void> {
+    if (drainTo !== undefined && this.running && !this.abort.signal.aborted) {
+      this.drainTo = drainTo;
+      this.wake.abort();
+      const timer = setTimeout(() => this.stopNow(), drainMs);
+      await this.running;
+      clearTimeout(timer);
+    }
+    this.stopNow();
     await this.running;
+  }
+
+  private stopNow(): void {
+    this.abort.abort();
+    this.wake.abort();
   }
 }

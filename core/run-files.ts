@@ -1,9 +1,10 @@
 // Files under DATA_DIR/run that let CLI commands find the running process: its address and
 // pid (server.json) and the query token (query-token, readable by the owner only).
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { GROUP_OR_OTHER, octal } from './data-dir.js';
 import { AppError } from './errors.js';
 
 export interface ServerInfo {
@@ -31,12 +32,46 @@ function alive(pid: number): boolean {
   }
 }
 
+/** A process's state letter and start time (clock ticks after boot), where /proc has them. */
+async function procStat(pid: number): Promise<{ state: string; startTime: string } | undefined> {
+  const raw = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  // The command name, in parentheses, may hold spaces: fields are counted after its end.
+  const fields = raw?.slice(raw.lastIndexOf(')') + 2).split(' ');
+  return fields && fields.length > 19 ? { state: fields[0]!, startTime: fields[19]! } : undefined;
+}
+
+/** Who holds a lock: its pid, and its start time where it was known when the lock was taken. */
+interface LockOwner {
+  pid: number;
+  startTime?: string;
+}
+
+/**
+ * Whether `owner` still runs. kill(pid, 0) alone also succeeds for a process that was killed
+ * but not yet reaped (a zombie holds no files), and for an unrelated one that got the pid
+ * later; /proc tells both apart, where there is one.
+ */
+async function stillRuns(owner: LockOwner): Promise<boolean> {
+  if (!alive(owner.pid)) return false;
+  const now = await procStat(owner.pid);
+  if (!now) return true;
+  if (now.state === 'Z' || now.state === 'X') return false;
+  return owner.startTime === undefined || owner.startTime === now.startTime;
+}
+
+/** The lock's owner: "<pid> <start time>", or "<pid>" as older versions wrote it. */
+async function readLockOwner(file: string): Promise<LockOwner | undefined> {
+  const [pid, startTime] = (await readFile(file, 'utf8').catch(() => '')).trim().split(/\s+/);
+  const n = Number(pid);
+  return pid && Number.isSafeInteger(n) && n > 0 ? { pid: n, startTime } : undefined;
+}
+
 /** The process that holds DATA_DIR, if one is running. */
 export async function findRunningServer(dataDir: string, role: RunRole = 'server'): Promise<ServerInfo | undefined> {
   const raw = await readFile(infoFile(dataDir, role), 'utf8').catch(() => undefined);
   if (!raw) return undefined;
   const info = JSON.parse(raw) as ServerInfo;
-  return info.pid !== process.pid && alive(info.pid) ? info : undefined;
+  return info.pid !== process.pid && (await stillRuns({ pid: info.pid })) ? info : undefined;
 }
 
 /**
@@ -49,17 +84,16 @@ export async function awaitRunningServer(dataDir: string, timeoutMs = 30_000): P
   for (;;) {
     const server = await findRunningServer(dataDir);
     if (server) return server;
-    const raw = await readFile(lockFile(dataDir, 'server'), 'utf8').catch(() => undefined);
-    const starting = Number(raw);
-    if (!raw || !Number.isSafeInteger(starting) || starting === process.pid || !alive(starting)) return undefined;
-    if (Date.now() > deadline) throw new AppError('data_dir_locked', [dataDir, starting]);
+    const starting = await readLockOwner(lockFile(dataDir, 'server'));
+    if (!starting || starting.pid === process.pid || !(await stillRuns(starting))) return undefined;
+    if (Date.now() > deadline) throw new AppError('data_dir_locked', [dataDir, starting.pid]);
     await sleep(100);
   }
 }
 
 export async function writeServerInfo(dataDir: string, info: ServerInfo, role: RunRole = 'server'): Promise<void> {
-  await mkdir(runDir(dataDir), { recursive: true });
-  await writeFile(infoFile(dataDir, role), JSON.stringify(info, null, 2));
+  await mkdir(runDir(dataDir), { recursive: true, mode: 0o700 });
+  await writeFile(infoFile(dataDir, role), JSON.stringify(info, null, 2), { mode: 0o600 });
 }
 
 export async function removeServerInfo(dataDir: string, role: RunRole = 'server'): Promise<void> {
@@ -69,10 +103,16 @@ export async function removeServerInfo(dataDir: string, role: RunRole = 'server'
 /** QUERY_TOKEN when configured; otherwise a random token kept in DATA_DIR/run/query-token. */
 export async function queryToken(dataDir: string, configured: string | undefined): Promise<string> {
   if (configured) return configured;
-  const existing = await readFile(tokenFile(dataDir), 'utf8').catch(() => undefined);
+  const file = tokenFile(dataDir);
+  const mode = await stat(file).then((s) => s.mode, () => undefined);
+  // Anyone who can read the token can read every reply through the query API.
+  if (mode !== undefined && (mode & GROUP_OR_OTHER) !== 0) {
+    throw new AppError('config_invalid', [`  ${file}: the query token is readable by group or others (mode ${octal(mode)}); expected it readable by its owner only: chmod 600 ${file}`]);
+  }
+  const existing = await readFile(file, 'utf8').catch(() => undefined);
   if (existing?.trim()) return existing.trim();
   const token = randomBytes(24).toString('base64url');
-  await mkdir(runDir(dataDir), { recursive: true });
+  await mkdir(runDir(dataDir), { recursive: true, mode: 0o700 });
   await writeFile(tokenFile(dataDir), token, { mode: 0o600 });
   return token;
 }
@@ -86,7 +126,7 @@ const DATA_DIR_PROBLEMS = new Set(['ENOTDIR', 'EEXIST', 'EACCES', 'EPERM', 'EROF
 
 export async function lockDataDir(dataDir: string, role: RunRole): Promise<() => Promise<void>> {
   const file = lockFile(dataDir, role);
-  await mkdir(runDir(dataDir), { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+  await mkdir(runDir(dataDir), { recursive: true, mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
     // The first thing written under DATA_DIR: a path that cannot be a writable directory shows
     // here. Other failures (a full disk, too many open files) are not the setting's fault.
     if (!DATA_DIR_PROBLEMS.has(err.code ?? '')) throw err;
@@ -94,16 +134,34 @@ export async function lockDataDir(dataDir: string, role: RunRole): Promise<() =>
   });
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const fh = await open(file, 'wx');
-      await fh.writeFile(String(process.pid));
+      const fh = await open(file, 'wx', 0o600);
+      const self = await procStat(process.pid);
+      await fh.writeFile(self ? `${process.pid} ${self.startTime}` : String(process.pid));
       await fh.close();
       return () => rm(file, { force: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (pid && pid !== process.pid && alive(pid)) throw new AppError('data_dir_locked', [dataDir, pid]);
+      const owner = await readLockOwner(file);
+      if (owner && owner.pid !== process.pid && (await stillRuns(owner))) throw new AppError('data_dir_locked', [dataDir, owner.pid]);
       await rm(file, { force: true });
     }
   }
   throw new AppError('data_dir_locked', [dataDir, 'unknown']);
+}
+
+/**
+ * Waits, up to `timeoutMs`, while another process holds DATA_DIR for `role`: one that was just
+ * killed may hold it for a moment while it exits, and a restart right after must not fail for
+ * that. `onWait` is called once if it waits. lockDataDir then takes the lock, or refuses.
+ */
+export async function awaitDataDirFree(dataDir: string, role: RunRole, onWait: (pid: number) => void, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let told = false;
+  for (;;) {
+    const owner = await readLockOwner(lockFile(dataDir, role));
+    if (!owner || owner.pid === process.pid || !(await stillRuns(owner)) || Date.now() > deadline) return;
+    if (!told) onWait(owner.pid);
+    told = true;
+    await sleep(100);
+  }
 }

@@ -17,7 +17,7 @@
 // (BENCHMARKS.md, section 3). Small, but paid by every group commit (about 750 a second at
 // 9,000 webhooks a second). The price is in recovery: the data ends at the first record that is
 // not complete and valid, and what a crash left after it must be cleared, not cut off (recover()).
-import { open, readdir, readFile, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readdir, readFile, rm, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../core/errors.js';
 import { DataWaiters } from './data-waiters.js';
@@ -25,6 +25,7 @@ import { encodeEnvelope, type Envelope, type QueuedEnvelope } from './envelope.j
 import { fsyncDir, mkdirDurable, writeFileAtomic } from './fs-durable.js';
 import { frameRecord, looksTorn, nextValidRecord, scanRecords, zeroFrom } from './segment-format.js';
 import { SegmentReader, type ReadPosition, type SegmentExtent } from './segment-reader.js';
+import { clearSegmentTail } from './segment-tail.js';
 
 export interface EmbeddedLogOptions {
   dir: string;
@@ -35,8 +36,12 @@ export interface EmbeddedLogOptions {
    * retriable `not_durable` instead of buffering without bound (DESIGN.md promise 7). @default 64 MiB
    */
   maxPendingBytes?: number;
-  /** Called once if a write or fdatasync fails: from then on every append is refused (see flushLoop). */
+  /** Called when a write or fdatasync fails: appends are refused until the log repairs itself (see repair). */
   onFailure?: (err: Error) => void;
+  /** Called when a write succeeds again after onFailure. */
+  onRecovered?: () => void;
+  /** Wait after a failure before the first repair; doubled after each failed one, up to MAX_REPAIR_DELAY_MS. @default 250 */
+  repairDelayMs?: number;
 }
 
 type Segment = SegmentExtent;
@@ -61,6 +66,8 @@ interface PendingAppend {
 }
 
 const MiB = 1024 * 1024;
+// Bounds the time between repair attempts while the disk stays full; each reads the segment.
+const MAX_REPAIR_DELAY_MS = 5_000;
 const POSITION_FILE = 'consumer.pos';
 const segmentName = (firstSeq: number) => `${String(firstSeq).padStart(16, '0')}.seg`;
 
@@ -75,6 +82,13 @@ export class EmbeddedLog {
   private flushing: Promise<void> | undefined;
   private committing: Promise<void> = Promise.resolve();
   private broken: Error | undefined;
+  // While broken: when the next repair may run, how long to wait after one fails, and its timer.
+  // `suspect` lasts from a failure until a write succeeds again (a repair alone proves nothing
+  // while the disk is still full), so one episode is reported once, failure and recovery.
+  private suspect = false;
+  private repairAt = 0;
+  private repairDelay: number;
+  private repairTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
   // Reads the next record to hand to the consumer, unless reading was handed to another thread.
@@ -88,8 +102,10 @@ export class EmbeddedLog {
     private readonly dir: string,
     private readonly segmentBytes: number,
     private readonly maxPendingBytes: number,
-    private readonly onFailure?: (err: Error) => void,
-  ) {}
+    private readonly options: Pick<EmbeddedLogOptions, 'onFailure' | 'onRecovered' | 'repairDelayMs'>,
+  ) {
+    this.repairDelay = options.repairDelayMs ?? 250;
+  }
 
   static async open(options: EmbeddedLogOptions): Promise<EmbeddedLog> {
     const segmentBytes = options.segmentBytes ?? 16 * MiB;
@@ -97,7 +113,7 @@ export class EmbeddedLog {
     for (const [name, value] of Object.entries({ segmentBytes, maxPendingBytes })) {
       if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`embedded log: ${name} must be a positive integer, not ${value}`);
     }
-    const log = new EmbeddedLog(options.dir, segmentBytes, maxPendingBytes, options.onFailure);
+    const log = new EmbeddedLog(options.dir, segmentBytes, maxPendingBytes, options);
     try {
       await log.recover();
     } catch (err) {
@@ -120,6 +136,11 @@ export class EmbeddedLog {
     return this.committedSeq;
   }
 
+  /** Sequence number of the next record read() returns (while reading is not handed off). */
+  get next(): number {
+    return this.reader.next;
+  }
+
   /** Records appended durably but not yet committed by the consumer. */
   get backlog(): number {
     return this.endSeq - this.committedSeq;
@@ -131,8 +152,11 @@ export class EmbeddedLog {
 
   /** Appends one envelope; resolves with its sequence number once it is on disk. */
   append(envelope: Envelope): Promise<number> {
-    if (this.broken) return Promise.reject(new AppError('not_durable', ['the local log failed earlier'], { cause: this.broken }));
     if (this.closed) return Promise.reject(new AppError('shutting_down'));
+    // Until the next repair is due, refuse at once; once it is, the flush loop repairs first.
+    if (this.broken && Date.now() < this.repairAt) {
+      return Promise.reject(new AppError('not_durable', ['the local log failed earlier (a full disk?) and is not writable yet'], { cause: this.broken }));
+    }
     let record: Buffer;
     try {
       record = frameRecord(encodeEnvelope(envelope));
@@ -155,7 +179,9 @@ export class EmbeddedLog {
   private async flushLoop(): Promise<void> {
     // Appends made in the same tick as the one that started the loop join its first group.
     await null;
-    while (this.pending.length > 0) {
+    for (;;) {
+      if (this.broken && Date.now() >= this.repairAt) await this.repair();
+      if (this.pending.length === 0) break;
       const group = this.pending;
       this.pending = [];
       const bytes = group.reduce((n, p) => n + p.record.length, 0);
@@ -173,12 +199,22 @@ export class EmbeddedLog {
         target.size += bytes;
         first = this.endSeq;
         this.endSeq += group.length;
+        if (this.suspect) {
+          this.suspect = false;
+          this.repairDelay = this.options.repairDelayMs ?? 250;
+          this.options.onRecovered?.();
+        }
       } catch (err) {
         // After a failed write or fdatasync the file's tail is unknown and retrying fsync is
-        // not safe (the kernel may have dropped the dirty pages), so refuse further appends.
+        // not safe (the kernel may have dropped the dirty pages): refuse appends until repair()
+        // has cleared the tail.
         if (!this.broken) {
           this.broken = err instanceof Error ? err : new Error(String(err));
-          this.onFailure?.(this.broken);
+          // Failing again after a repair: the same episode, reported once; wait longer.
+          if (this.suspect) this.repairDelay = Math.min(this.repairDelay * 2, MAX_REPAIR_DELAY_MS);
+          else this.options.onFailure?.(this.broken);
+          this.suspect = true;
+          this.scheduleRepair();
         }
         const failure = new AppError('not_durable', ['the local log could not be written'], { cause: err });
         group.forEach((p) => p.reject(failure));
@@ -206,6 +242,46 @@ export class EmbeddedLog {
     this.flushing = undefined;
   }
 
+  private scheduleRepair(): void {
+    this.repairAt = Date.now() + this.repairDelay;
+    clearTimeout(this.repairTimer);
+    // Also without traffic, so that the log (and /readyz) recovers on its own; unref'd, so
+    // that it never keeps the process alive.
+    this.repairTimer = setTimeout(() => {
+      // Due now, even if the timer ran a moment before the clock reached repairAt.
+      this.repairAt = Math.min(this.repairAt, Date.now());
+      if (!this.closed) this.flushing ??= this.flushLoop();
+    }, this.repairDelay).unref();
+  }
+
+  /**
+   * Makes the log writable again after a failed write or fdatasync, as start-up recovery would:
+   * a half-created next segment is removed, and the current one is read back (its acknowledged
+   * records must be intact) and cleared after them. Runs in the flush loop, so never during a
+   * write. The extent does not change, so readers on any thread are unaffected.
+   */
+  private async repair(): Promise<void> {
+    const current = this.segments.at(-1)!;
+    try {
+      const old = this.writer;
+      this.writer = undefined;
+      await old?.close().catch(() => undefined);
+      if (current.firstSeq !== this.endSeq) {
+        // A roll that failed may have left the next segment's file behind, holding nothing.
+        await rm(path.join(this.dir, segmentName(this.endSeq)), { force: true });
+        await fsyncDir(this.dir);
+      }
+      this.writer = await clearSegmentTail(current.file, current.size, this.endSeq - current.firstSeq, this.segmentBytes);
+    } catch {
+      this.repairDelay = Math.min(this.repairDelay * 2, MAX_REPAIR_DELAY_MS);
+      this.scheduleRepair();
+      return;
+    }
+    // Appends are tried again; the next write that succeeds ends the episode (see `suspect`).
+    this.broken = undefined;
+    clearTimeout(this.repairTimer);
+  }
+
   private async roll(): Promise<void> {
     const old = this.writer;
     this.writer = undefined;
@@ -216,7 +292,7 @@ export class EmbeddedLog {
   private async createSegment(firstSeq: number): Promise<void> {
     const file = path.join(this.dir, segmentName(firstSeq));
     // 'wx': a segment is never re-created, so an existing file means something else wrote here.
-    this.writer = await open(file, 'wx');
+    this.writer = await open(file, 'wx', 0o600);
     // Full size up front (see the top of this file); synced with the name, so that every later
     // group commit writes inside the file's durable size.
     await this.writer.truncate(this.segmentBytes);
@@ -392,6 +468,7 @@ export class EmbeddedLog {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.closed = true;
+      clearTimeout(this.repairTimer);
       if (this.handOff) this.handOff.wanted = false;
       this.waiters.wakeAll();
       while (this.flushing) await this.flushing;

@@ -14,7 +14,7 @@ export async function fsyncDir(dir: string): Promise<void> {
 
 /** Creates `dir` and any missing parents, and makes the new directory entries durable. */
 export async function mkdirDurable(dir: string): Promise<void> {
-  const first = await mkdir(dir, { recursive: true });
+  const first = await mkdir(dir, { recursive: true, mode: 0o700 });
   if (first === undefined) return;
   // A directory's entry lives in its parent: sync every parent from the deepest new one up.
   const top = path.resolve(first);
@@ -30,7 +30,7 @@ export async function mkdirDurable(dir: string): Promise<void> {
  */
 export async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
   const tmp = `${file}.tmp`;
-  await writeFile(tmp, data, { flush: true });
+  await writeFile(tmp, data, { flush: true, mode: 0o600 });
   await rename(tmp, file);
   await fsyncDir(path.dirname(file));
 }

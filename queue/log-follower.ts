@@ -14,6 +14,8 @@ export interface ConsumerLog {
   commit(nextSeq: number): Promise<void>;
   /** Records durable but not yet committed. */
   readonly backlog: number;
+  /** Sequence number of the next record read() returns. */
+  readonly next: number;
 }
 
 export class LogFollower implements ConsumerLog {
@@ -59,6 +61,10 @@ export class LogFollower implements ConsumerLog {
 
   get backlog(): number {
     return this.extent.end - this.committedSeq;
+  }
+
+  get next(): number {
+    return this.reader.next;
   }
 
   read(maxRecords: number, maxBytes = 8 * 1024 * 1024): Promise<QueuedEnvelope[]> {

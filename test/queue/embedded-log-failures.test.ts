@@ -31,8 +31,9 @@ async function expectNotDurable(p: Promise<unknown>): Promise<AppError> {
 }
 
 describe('a failed write', () => {
-  it('rejects its appends with not_durable, marks the log unhealthy and refuses later appends', async () => {
-    const log = await EmbeddedLog.open({ dir: dir.path });
+  it('rejects its appends with not_durable, marks the log unhealthy and refuses later appends until it is repaired', async () => {
+    // A repair far off: this test is about the refusal (embedded-log-repair.test.ts, the repair).
+    const log = await EmbeddedLog.open({ dir: dir.path, repairDelayMs: 600_000 });
     const before = [envelope(0), envelope(1), envelope(2)];
     for (const env of before) await log.append(env);
     expect(log.healthy).toBe(true);
@@ -42,7 +43,7 @@ describe('a failed write', () => {
     expect(log.healthy).toBe(false);
     expect(log.end).toBe(3);
 
-    // The write would succeed now, but the tail of the file is unknown: still refused.
+    // The write would succeed now, but the tail of the file is unknown until the repair: still refused.
     const later = await expectNotDurable(log.append(envelope(5)));
     expect(later.retriable).toBe(true);
     expect((await readAll(log)).map((q) => q.envelope)).toEqual(before);
@@ -57,7 +58,7 @@ describe('a failed write', () => {
 
   it('a failed fdatasync rejects its appends with not_durable, marks the log unhealthy and is reported once', async () => {
     const failures: Error[] = [];
-    const log = await EmbeddedLog.open({ dir: dir.path, onFailure: (err) => failures.push(err) });
+    const log = await EmbeddedLog.open({ dir: dir.path, repairDelayMs: 600_000, onFailure: (err) => failures.push(err) });
     await log.append(envelope(0));
     vi.spyOn(await fileHandlePrototype(), 'datasync').mockRejectedValueOnce(eio());
     await expectNotDurable(log.append(envelope(1)));
