@@ -132,7 +132,7 @@ WHERE top_up IS NULL OR bucket >= top_up`;
  * negative; none beyond 10 years. (The ifNull: toInt64 also runs on the value under a NULL,
  * which may be NaN.) `latest` is the balance at the last point: the agent's latest in the range.
  */
-const runOut = () => `SELECT agent,
+export const runOut = () => `SELECT agent,
   argMax(y, x) AS latest,
   count() AS fit_points,
   if(max(x) > min(x), covarPop(x, y) / varPop(x), NULL) AS slope,
