@@ -1,10 +1,12 @@
 // The pipeline's own alerting, end to end: a real `reply-analytics start`, real webhooks, a real
 // HTTP receiver for the notifications. Every wait is bounded polling on an observable change.
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SIGNATURE_HEADER } from '../../alerts/send.js';
-import { startPipeline, waitFor, type PipelineProcess } from '../helpers/pipeline-process.js';
+import { BIN, ROOT, startPipeline, waitFor, type PipelineProcess } from '../helpers/pipeline-process.js';
 import { samplePayload, sign } from '../helpers/sign.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { freePort, startReceiver, type WebhookReceiver } from './webhook-receiver.js';
@@ -42,6 +44,12 @@ async function evaluations(dir: string, times: number): Promise<void> {
   }
 }
 
+/** `reply-analytics alerts --json` on `dir`, as a user runs it. */
+async function alertsCli(dir: string, env: Record<string, string> = {}): Promise<{ source: string; rules: { id: string; state: string; firing: { labels: Record<string, string>; value: number }[] }[] }> {
+  const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'alerts', '--json'], { cwd: ROOT, env: { ...process.env, DATA_DIR: dir, ...env } });
+  return JSON.parse(stdout) as Awaited<ReturnType<typeof alertsCli>>;
+}
+
 const parsed = (r: WebhookReceiver) => r.received.map((x) => JSON.parse(x.body) as Record<string, unknown>);
 
 describe('alerts in the pipeline process', () => {
@@ -60,6 +68,10 @@ describe('alerts in the pipeline process', () => {
     const first = receiver.received.find((r) => (JSON.parse(r.body) as { rule: string }).rule === 'credits-below-floor')!;
     expect(first.headers[SIGNATURE_HEADER]).toBe(sign(first.body, 'alert-key'));
 
+    const listed = await alertsCli(dir.path, { ALERT_CREDITS_FLOOR: '100' });
+    expect(listed.source).toMatch(/running process/);
+    expect(listed.rules.find((r) => r.id === 'credits-below-floor')).toMatchObject({ state: 'firing', firing: [{ labels: { agent: 'default' }, value: -50 }] });
+
     // A restart reads the state file: the alert still fires, and nobody is told twice.
     await stop(p);
     p = await start(dir.path, env);
@@ -77,6 +89,12 @@ describe('alerts in the pipeline process', () => {
     await waitFor(async () => parsed(receiver).filter((n) => n.rule === 'dead-letters').length === 2, 'dead-letter firing and resolved');
     expect(parsed(receiver).filter((n) => n.rule === 'dead-letters').map((n) => [n.state, n.value])).toEqual([['firing', 1], ['resolved', 1]]);
     await stop(p);
+
+    // No process: the command evaluates the rules itself, with its own thresholds.
+    const direct = await alertsCli(dir.path, { ALERT_CREDITS_FLOOR: '1000' });
+    expect(direct.source).toMatch(/evaluated now/);
+    expect(direct.rules.find((r) => r.id === 'credits-below-floor')).toMatchObject({ state: 'firing', firing: [{ labels: { agent: 'default' }, value: -500 }] });
+    expect(direct.rules.map((r) => r.id)).toEqual(['credits-run-out', 'credits-below-floor', 'dead-letters', 'pipeline-stalled']);
   });
 
   it('a receiver that is down, then up, gets the notification once (Slack format)', async () => {
