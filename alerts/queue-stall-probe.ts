@@ -28,8 +28,15 @@ async function processed(metrics: Metrics): Promise<number> {
 export function queueStallProbe(metrics: Metrics, stallMinutes: number): (nowMs: number) => Promise<StallReading | undefined> {
   const samples: Sample[] = [];
   const stallMs = stallMinutes * 60_000;
+  let first: { backlog: number; net: number } | undefined;
   return async (nowMs) => {
-    const current: Sample = { atMs: nowMs, backlog: (await metrics.queueBacklog.get()).values[0]?.value ?? 0, processed: await processed(metrics) };
+    const done = await processed(metrics);
+    const gauge = (await metrics.queueBacklog.get()).values[0]?.value ?? 0;
+    // The gauge is set when the consumer reads, so a stuck consumer leaves it stale; events this
+    // process accepted (published) minus those processed since the first sample keep counting.
+    const net = (await total(metrics.published)) - done;
+    first ??= { backlog: gauge, net };
+    const current: Sample = { atMs: nowMs, backlog: Math.max(gauge, first.backlog + net - first.net), processed: done };
     samples.push(current);
     // Only the newest sample at least stallMs old matters, and those after it.
     while (samples.length > 1 && samples[1]!.atMs <= nowMs - stallMs) samples.shift();

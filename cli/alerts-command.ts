@@ -13,7 +13,7 @@ import { openQueryStore } from './query-store.js';
 interface Listing {
   source: string;
   evaluatedAt: string | null;
-  rules: { id: string; title: string; threshold: string; state: 'ok' | 'firing' | 'failed'; error?: string; firing: { labels: Record<string, string>; value: number; since: string | null; notified: boolean | null }[] }[];
+  rules: { id: string; title: string; threshold: string; state: 'ok' | 'firing' | 'failed' | 'unknown'; error?: string; firing: { labels: Record<string, string>; value: number; since: string | null; notified: boolean | null }[] }[];
 }
 
 const thresholdText = (r: AlertRule) => `${r.unit} ${r.threshold.op === 'below' ? '<' : '>'} ${r.threshold.limit}`;
@@ -29,7 +29,8 @@ function listing(rules: AlertRule[], state: AlertState, source: string, live: bo
         id: r.id,
         title: r.title,
         threshold: thresholdText(r),
-        state: error ? 'failed' : firing.length > 0 ? 'firing' : 'ok',
+        // Before the first evaluation nothing is known, which is not the same as ok.
+        state: error ? 'failed' : firing.length > 0 ? 'firing' : state.evaluatedAt ? 'ok' : 'unknown',
         ...(error ? { error } : {}),
         firing: firing.map((a) => ({ labels: a.labels, value: a.value, since: live ? a.startsAt : null, notified: live ? a.notified : null })),
       };

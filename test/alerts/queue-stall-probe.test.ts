@@ -35,3 +35,17 @@ describe('queueStallProbe', () => {
     for (let minute = 0; minute <= 20; minute++) expect(await probe(minute * MIN)).toBeUndefined();
   });
 });
+
+describe('queueStallProbe with a stale backlog gauge', () => {
+  it('events accepted since (published) count as waiting when the consumer no longer updates the gauge', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const probe = queueStallProbe(metrics, 5);
+    metrics.queueBacklog.set(0);
+    expect(await probe(0)).toBeUndefined();
+    metrics.published.inc({ kind: 'reply' }, 3);
+    expect(await probe(MIN)).toBeUndefined();
+    expect(await probe(6 * MIN)).toEqual({ minutes: 5, backlog: 3 });
+    metrics.storedRows.inc({ table: 'human_agent_replies' }, 3);
+    expect(await probe(7 * MIN)).toBeUndefined();
+  });
+});
