@@ -1,6 +1,7 @@
 // reply-analytics <command>: the one CLI entry. Each command lives in its own file.
 import { loadConfig } from '../core/config.js';
 import { isAppError } from '../core/errors.js';
+import { alertsCommand } from './alerts-command.js';
 import { UsageError, type Command } from './command.js';
 import { reportCommand } from './report-command.js';
 import { sqlCommand } from './sql-command.js';
@@ -12,6 +13,7 @@ const commands: Record<string, Command> = {
   consume: consumeCommand,
   sql: sqlCommand,
   report: reportCommand,
+  alerts: alertsCommand,
 };
 
 const usage = () => `Usage: reply-analytics <command> [options]

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
+import { startAlertEvaluator } from '../alerts/evaluator.js';
 import { assertReceiverSecured, type Config, type KafkaConfig } from '../core/config.js';
 import { AppError, isAppError } from '../core/errors.js';
 import { createMetrics } from '../core/metrics.js';
@@ -134,6 +135,12 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
       readiness.consumer = async () => consumer.healthy;
       publisher = embeddedPublisher(log);
       consumerStop = () => consumer.stop();
+    }
+
+    // Alert rules against the store, stopped before it closes (README, "Alerts").
+    if (store && config.alerts.intervalSeconds > 0) {
+      const alerts = await startAlertEvaluator({ store, config: config.alerts, dataDir: config.dataDir, logger, metrics });
+      closers.unshift(() => alerts.stop());
     }
 
     app = await buildApp({ config, publisher, metrics, loggerInstance: logger, readiness, plugins });

@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { alertEnv, toAlertConfig, type AlertConfig } from './alert-config.js';
 import { AppError } from './errors.js';
 
 /** What an agent may be called: in WEBHOOK_AGENTS, and in /webhook/:agent when unsigned mode takes any agent. */
@@ -175,6 +176,8 @@ export const envSchema = z.object({
   CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { message: 'expected a database name: letters, digits and "_"' }).optional(),
   /** Cluster name (or a {macro}) from the server's remote_servers: DDL runs ON CLUSTER on replicated tables. Unset: one server. */
   CLICKHOUSE_CLUSTER: z.string().regex(/^[A-Za-z0-9_.{}-]{1,128}$/, { message: 'expected a cluster name from remote_servers, or a macro such as {cluster}' }).optional(),
+  // Alerts: rules evaluated in the pipeline process and generated for Grafana (core/alert-config.ts).
+  ...alertEnv,
   /** pino log level. @default info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -193,6 +196,7 @@ function isPlainHttpUrl(value: string): boolean {
 /** A value as shown in a configuration error: secrets hidden, a URL without its password. */
 function shownValue(key: string, value: unknown): string {
   if (/SECRET|TOKEN|AGENTS|PASSWORD/.test(key)) return '(hidden)';
+  if (key === 'ALERT_WEBHOOK_URL') return '(hidden)'; // a Slack webhook URL is itself a credential
   if (key === 'CLICKHOUSE_URL' && typeof value === 'string') return JSON.stringify(value.replace(/\/\/([^/@:]*):[^/@]*@/, '//$1:(hidden)@'));
   return JSON.stringify(value);
 }
@@ -224,6 +228,8 @@ export interface Config {
   kafka: KafkaConfig | undefined;
   /** Set when CLICKHOUSE_URL is: a ClickHouse server is the store (else chDB under dataDir). */
   clickhouse: ClickHouseConfig | undefined;
+  /** Alert rules' thresholds and where notifications go (ALERT_*). */
+  alerts: AlertConfig;
 }
 
 export interface ReceiverLimits {
@@ -306,6 +312,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (e.CLICKHOUSE_CLUSTER && !e.CLICKHOUSE_URL) {
     throw new AppError('config_invalid', [`  CLICKHOUSE_CLUSTER=${JSON.stringify(e.CLICKHOUSE_CLUSTER)}: expected CLICKHOUSE_URL to be set too (the embedded chDB store has no cluster)`]);
   }
+  const alerts = toAlertConfig(e);
+  if (Array.isArray(alerts)) throw new AppError('config_invalid', alerts);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -351,6 +359,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
           cluster: e.CLICKHOUSE_CLUSTER,
         }
       : undefined,
+    alerts,
   };
 }
 

@@ -1,5 +1,6 @@
 // Every bundled dashboard, and the files generated from them.
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { alertConfigFromEnv, renderAlertProvisioning } from './alert-provisioning.js';
 import { DATASOURCE_NAME, DATASOURCE_TYPE, DATASOURCE_UID } from './datasource.js';
 import { latency } from './latency.js';
 import { pipelineHealth } from './pipeline-health.js';
@@ -59,5 +60,6 @@ export function renderFiles(): Map<string, string> {
   }
   files.set('provisioning/datasources/clickhouse.yaml', DATASOURCE_YAML);
   files.set('provisioning/dashboards/aksita.yaml', DASHBOARDS_YAML);
+  files.set('provisioning/alerting/aksita-alerts.yaml', renderAlertProvisioning(alertConfigFromEnv()));
   return files;
 }

@@ -1,7 +1,10 @@
 // Remaining credits: each agent's Aksita balance as reported with every reply, how fast it
 // falls, and when it will run out.
 import * as common from '@grafana/grafana-foundation-sdk/common';
+import { AnnotationQueryBuilder, MappingType, SpecialValueMatch, type DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import { ClickHouseQueryBuilder } from './clickhouse-query.js';
 import { buildDashboard } from './dashboard-base.js';
+import { datasource } from './datasource.js';
 import { statPerRowPanel, tablePanel, thresholds, timeSeriesPanel } from './panels.js';
 import { LATEST_TUPLE, latestCreditsAsOfEnd, latestCreditsPerAgent, remainderWhere, ROLLUP_5M, ROLLUP_SECONDS, rollupWhere } from './rollup-sql.js';
 import { inRange, REPLIES } from './sql.js';
@@ -98,6 +101,20 @@ const FIVE_MINUTE_POINTS = `SELECT agent, bucket, latest.1 AS t, latest.4 AS y, 
   WHERE ${remainderWhere()}
   GROUP BY agent, bucket`;
 
+/** A five minutes' balance certainly rose: above its first reply's inside, or its first above the previous five minutes' last. */
+const ROSE = 'highest > first_y OR first_y > lagInFrame(y, 1, first_y) OVER (PARTITION BY agent ORDER BY bucket ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)';
+
+/**
+ * Annotations: the five minutes in which an agent's balance rose (a top-up), as the run-out
+ * fit sees them (FIT_POINTS), read from the rollup: a region per five minutes, with the highest
+ * balance in them.
+ */
+export const TOP_UPS = `SELECT bucket AS time, bucket + ${ROLLUP_SECONDS} AS timeEnd,
+  concat(agent, ': credits topped up, to ', toString(round(highest, 2))) AS text, [toString(agent)] AS tags
+FROM (SELECT agent, bucket, highest, ${ROSE} AS rose FROM (${FIVE_MINUTE_POINTS}))
+WHERE rose
+ORDER BY time, text`;
+
 /**
  * The points at or after each agent's last top-up in the range: the latest five minutes where
  * the balance certainly rose, because their highest balance exceeds their first, or their
@@ -112,7 +129,7 @@ FROM (
   SELECT agent, bucket, t, y, max(if(rose, bucket, NULL)) OVER (PARTITION BY agent) AS top_up
   FROM (
     SELECT agent, bucket, t, y,
-      highest > first_y OR first_y > lagInFrame(y, 1, first_y) OVER (PARTITION BY agent ORDER BY bucket ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS rose
+      ${ROSE} AS rose
     FROM (${FIVE_MINUTE_POINTS})
   )
 )
@@ -132,7 +149,7 @@ WHERE top_up IS NULL OR bucket >= top_up`;
  * negative; none beyond 10 years. (The ifNull: toInt64 also runs on the value under a NULL,
  * which may be NaN.) `latest` is the balance at the last point: the agent's latest in the range.
  */
-const runOut = () => `SELECT agent,
+export const runOut = () => `SELECT agent,
   argMax(y, x) AS latest,
   count() AS fit_points,
   if(max(x) > min(x), covarPop(x, y) / varPop(x), NULL) AS slope,
@@ -146,8 +163,24 @@ FROM (
 )
 GROUP BY agent`;
 
+/** Top-ups marked on every panel's time axis. */
+const withTopUps = (dashboard: DashboardBuilder) =>
+  dashboard.annotation(
+    new AnnotationQueryBuilder()
+      .name('Credit top-ups')
+      .datasource(datasource)
+      .enable(true)
+      .iconColor('green')
+      .target(new ClickHouseQueryBuilder(datasource).table().refId('Anno').rawSql(TOP_UPS)),
+  );
+
+/** Balances in full with thousands separators: 'short' shows 1,230 as "1.23 K". */
+const CREDITS_UNIT = 'locale';
+/** Red below 100 credits, orange below 1000. */
+const CREDIT_LEVELS = () => thresholds('red', [[100, 'orange'], [1000, 'green']]);
+
 export const remainingCredits = () =>
-  buildDashboard({
+  withTopUps(buildDashboard({
     uid: 'aksita-credits',
     title: 'Aksita · Remaining credits',
     description: 'Remaining Aksita credits per agent, usage per day and the projected run-out date.',
@@ -158,17 +191,17 @@ export const remainingCredits = () =>
         description:
           "Each agent's latest remaining_credits as of the end of the range (from its last reply at or before then, however old). Thresholds: red below 100, orange below 1000.",
         sql: `SELECT agent, remaining_credits FROM (${latestCreditsAsOfEnd()}) ORDER BY agent`,
-        unit: 'short',
+        unit: CREDITS_UNIT,
         columns: { agent: 'Agent', remaining_credits: 'Remaining credits' },
         w: 12,
         h: 5,
       })
         .colorMode(common.BigValueColorMode.Background)
-        .thresholds(thresholds('red', [[100, 'orange'], [1000, 'green']])),
+        .thresholds(CREDIT_LEVELS()),
       statPerRowPanel({
         title: 'Days until credits run out',
         description:
-          'Projected days from the end of the range until the balance reaches 0, from a least-squares line through the balance at the end of every five minutes since the last top-up in the range (see Projected run-out). Empty when the balance is not falling.',
+          'Projected days from the end of the range until the balance reaches 0, from a least-squares line through the balance at the end of every five minutes since the last top-up in the range (see Projected run-out). "not falling" (green) when the balance is flat or rising, or would last more than 10 years.',
         sql: `SELECT agent, days_left FROM (${runOut()}) ORDER BY agent`,
         unit: 'd',
         columns: { agent: 'Agent', days_left: 'Days left' },
@@ -177,7 +210,9 @@ export const remainingCredits = () =>
       })
         .decimals(1)
         .colorMode(common.BigValueColorMode.Background)
-        .thresholds(thresholds('red', [[3, 'orange'], [14, 'green']])),
+        .thresholds(thresholds('red', [[3, 'orange'], [14, 'green']]))
+        // No projection (NULL) means the balance is not falling: good news, not a missing value.
+        .mappings([{ type: MappingType.SpecialValue, options: { match: SpecialValueMatch.Null, result: { text: 'not falling', color: 'green', index: 0 } } }]),
       timeSeriesPanel({
         title: 'Remaining credits over time',
         description: "Each agent's remaining_credits at its last reply in each interval.",
@@ -185,16 +220,19 @@ export const remainingCredits = () =>
         sql: `SELECT time, agent, remaining_credits
 FROM (${latestCreditsPerAgent({ perInterval: true })})
 ORDER BY time, agent`,
-        unit: 'short',
+        unit: CREDITS_UNIT,
       })
         .displayName('${__field.labels.agent}')
-        .lineInterpolation(common.LineInterpolation.StepAfter),
+        .lineInterpolation(common.LineInterpolation.StepAfter)
+        // The same levels as the Remaining credits tiles, drawn as lines.
+        .thresholds(CREDIT_LEVELS())
+        .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed)),
       timeSeriesPanel({
         title: 'Credits used per day',
         description:
           "Credits consumed per agent per UTC day: the sum of drops in remaining_credits between the agent's consecutive replies, attributed to the day of the later reply. Rises (top-ups) are not usage and are ignored; the drop before the first reply in the range is not visible.",
         sql: creditsUsedPerDay(),
-        unit: 'short',
+        unit: CREDITS_UNIT,
       })
         .displayName('${__field.labels.agent}')
         .drawStyle(common.GraphDrawStyle.Bars)
@@ -207,8 +245,8 @@ ORDER BY time, agent`,
         unit: 'short',
         columns: {
           agent: 'Agent',
-          remaining_credits: 'Remaining',
-          burn_per_day: 'Burn / day',
+          remaining_credits: { title: 'Remaining', unit: CREDITS_UNIT },
+          burn_per_day: { title: 'Burn / day', unit: CREDITS_UNIT },
           run_out: 'Projected run-out',
           days_left: { title: 'Days left', unit: 'd' },
           fit_points: 'Five minutes in fit',
@@ -236,4 +274,4 @@ LIMIT 100`,
         w: 10,
       }),
     ],
-  });
+  }));
