@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import type { KafkaConfig } from '../core/config.js';
 import { AppError } from '../core/errors.js';
 import { tlsOptions, type KafkaSecurity } from '../core/kafka-security.js';
+// Before any kafkajs connection exists: stops its negative-delay timer (see the file).
+import './kafkajs-request-queue-patch.js';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
