@@ -1,6 +1,6 @@
 // Publishes envelopes to Kafka with acks from all in-sync replicas, coalescing concurrent
 // requests into one send (one send in flight at a time, which also keeps per-conversation
-// order). Direct sends take the fast path of kafka-direct-producer.ts. If Kafka cannot
+// order). Direct sends take the fast path of kafka-sender/. If Kafka cannot
 // acknowledge within the budget, or answers anything but success, the events go to a local
 // durable log instead and the request still gets its 2xx; a forwarder drains that log to Kafka
 // with kafkajs's producer (which retries and follows moved leaders), in order, once Kafka is
@@ -15,9 +15,9 @@ import type { Metrics } from '../core/metrics.js';
 import type { EmbeddedLog } from './embedded-log.js';
 import type { Envelope } from './envelope.js';
 import { checkRecordSize, ensureTopic } from './kafka-client.js';
-import { KafkaDirectProducer } from './kafka-direct-producer.js';
 import { toKafkaMessage } from './kafka-message.js';
 import { javaCompatiblePartitioner } from './kafka-partitioner.js';
+import { createSender, type KafkaSender } from './kafka-sender/kafka-sender.js';
 import type { Publisher } from './publisher.js';
 
 interface Pending {
@@ -55,7 +55,7 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
 
 export class KafkaPublisher implements Publisher {
   private readonly producer: Producer;
-  private readonly direct: KafkaDirectProducer;
+  private readonly direct: KafkaSender;
   private mode: 'direct' | 'fallback' = 'fallback';
   private pending: Pending[] = [];
   private sending: Promise<void> | undefined;
@@ -74,7 +74,7 @@ export class KafkaPublisher implements Publisher {
     private readonly metrics?: Metrics,
   ) {
     this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: javaCompatiblePartitioner });
-    this.direct = new KafkaDirectProducer(kafka, config);
+    this.direct = createSender(kafka, config);
   }
 
   /** Connects (within the publish budget) and starts in direct mode, or in fallback mode if Kafka is not there. */
