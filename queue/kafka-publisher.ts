@@ -15,6 +15,7 @@ import type { Metrics } from '../core/metrics.js';
 import type { EmbeddedLog } from './embedded-log.js';
 import type { Envelope } from './envelope.js';
 import { checkRecordSize, ensureTopic } from './kafka-client.js';
+import { securityProblem } from './kafka-security-errors.js';
 import { toKafkaMessage } from './kafka-message.js';
 import { javaCompatiblePartitioner } from './kafka-partitioner.js';
 import { createSender, type KafkaSender } from './kafka-sender/kafka-sender.js';
@@ -85,7 +86,7 @@ export class KafkaPublisher implements Publisher {
         this.setMode('direct');
         return;
       } catch (err) {
-        // Kafka answered, and refused the topic as configured: the settings must change.
+        // Kafka answered, and refused the topic, the credentials or the certificates: the settings must change.
         if (isAppError(err, 'config_invalid')) throw err;
         this.logger.warn({ err }, 'Kafka is not reachable at start-up: accepting into the local fallback log');
       }
@@ -212,7 +213,7 @@ export class KafkaPublisher implements Publisher {
         await this.connectProducer();
       } catch (err) {
         if (isAppError(err, 'config_invalid')) {
-          this.logger.error({ err: err.message, backlog: this.fallback.backlog }, 'Kafka refuses the topic as configured: events stay in the local fallback log until the settings are fixed');
+          this.logger.error({ err: err.message, backlog: this.fallback.backlog }, 'Kafka refuses the settings (topic, credentials or TLS): events stay in the local fallback log until they are fixed');
         } else {
           this.logger.warn({ err: (err as Error).message, backlog: this.fallback.backlog }, 'Kafka is still unreachable');
         }
@@ -273,10 +274,13 @@ export class KafkaPublisher implements Publisher {
  */
 export async function prepareTopic(kafka: Kafka, config: KafkaConfig, { sizeCheck = false } = {}): Promise<void> {
   const admin = kafka.admin();
-  await admin.connect();
   try {
+    await admin.connect();
     await ensureTopic(admin, config);
     if (sizeCheck) await checkRecordSize(admin, config);
+  } catch (err) {
+    // Refused credentials or an untrusted certificate: the settings must change, not the broker's state.
+    throw (await securityProblem(err, config)) ?? err;
   } finally {
     await admin.disconnect();
   }
