@@ -66,10 +66,18 @@ export const writeInt64 = (buf: Buffer, at: number, v: number): number => {
   return at + 8;
 };
 
+// Header names are a handful of constants: their bytes are made once.
+const NAME_BYTES = new Map<string, Buffer>();
+function nameBytes(name: string): Buffer {
+  let bytes = NAME_BYTES.get(name);
+  if (!bytes) NAME_BYTES.set(name, (bytes = Buffer.from(name)));
+  return bytes;
+}
+
 /** A batch measured: its size and, per record, the byte lengths found while measuring. */
 export interface SizedBatch {
   records: KafkaRecord[];
-  /** Per record: its body length, then the UTF-8 lengths of its header names and values. */
+  /** Per record: its body length, then the UTF-8 lengths of its header values. */
   lengths: number[][];
   first: number;
   last: number;
@@ -86,11 +94,12 @@ export function measureBatch(records: KafkaRecord[]): SizedBatch {
   let size = HEADER_BYTES;
   const lengths = records.map((r, i) => {
     const own: number[] = [0];
+    // One entry per header value: its UTF-8 length.
     let body = 1 + varintSize(r.timestamp - first) + varintSize(i) + (r.key ? varintSize(r.key.length) + r.key.length : 1) + varintSize(r.value.length) + r.value.length + varintSize(r.headers.length);
     for (const [name, value] of r.headers) {
-      const n = Buffer.byteLength(name);
+      const n = nameBytes(name).length;
       const v = Buffer.byteLength(value);
-      own.push(n, v);
+      own.push(v);
       body += varintSize(n) + n + varintSize(v) + v;
     }
     own[0] = body;
@@ -131,9 +140,10 @@ export function writeBatch(buf: Buffer, at: number, b: SizedBatch): number {
     at += r.value.copy(buf, at);
     at = writeVarint(buf, at, r.headers.length);
     r.headers.forEach(([name, value], h) => {
-      at = writeVarint(buf, at, lengths[1 + 2 * h]!);
-      at += buf.write(name, at, 'utf8');
-      at = writeVarint(buf, at, lengths[2 + 2 * h]!);
+      const bytes = nameBytes(name);
+      at = writeVarint(buf, at, bytes.length);
+      at += bytes.copy(buf, at);
+      at = writeVarint(buf, at, lengths[1 + h]!);
       at += buf.write(value, at, 'utf8');
     });
   });
