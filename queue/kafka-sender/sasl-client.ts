@@ -1,7 +1,8 @@
 // SASL authentication of one fast-path connection: SaslHandshake, then the mechanism's messages
 // in SaslAuthenticate requests. PLAIN: RFC 4616. SCRAM-SHA-256/512: RFC 5802 (Kafka: KIP-84).
 // OAUTHBEARER: RFC 7628 client response (Kafka: KIP-255).
-import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { KafkaSasl } from '../../core/kafka-security.js';
 import { decodeSaslAuthenticate, decodeSaslHandshake, encodeSaslAuthenticate, encodeSaslHandshake } from './sasl-requests.js';
 
@@ -29,14 +30,17 @@ export async function authenticate(call: Call, clientId: string, sasl: KafkaSasl
   return scram(step, sasl.mechanism === 'scram-sha-256' ? 'sha256' : 'sha512', sasl.username, sasl.password);
 }
 
-type Step = (message: Buffer) => Promise<{ authBytes: Buffer; sessionLifetimeMs: number }>;
+export type Step = (message: Buffer) => Promise<{ authBytes: Buffer; sessionLifetimeMs: number }>;
+
+// Off the event loop: thousands of HMAC rounds would hold up every webhook meanwhile.
+const deriveKey = promisify(pbkdf2);
 
 const hmac = (hash: string, key: Buffer, text: string) => createHmac(hash, key).update(text).digest();
 // RFC 5802 5.1: "=" and "," in a user name are escaped.
 const saslName = (name: string) => name.replace(/=/g, '=3D').replace(/,/g, '=2C');
 
-async function scram(step: Step, hash: 'sha256' | 'sha512', username: string, password: string): Promise<number> {
-  const nonce = randomBytes(24).toString('base64url');
+/** The SCRAM exchange (exported with `nonce` so RFC 7677's example can check it). */
+export async function scram(step: Step, hash: 'sha256' | 'sha512', username: string, password: string, nonce = randomBytes(24).toString('base64url')): Promise<number> {
   const clientFirstBare = `n=${saslName(username)},r=${nonce}`;
   const serverFirst = (await step(Buffer.from(`n,,${clientFirstBare}`))).authBytes.toString('utf8');
   const fields = new Map(serverFirst.split(',').map((f) => [f.slice(0, 1), f.slice(2)]));
@@ -47,7 +51,7 @@ async function scram(step: Step, hash: 'sha256' | 'sha512', username: string, pa
     throw new SaslError('SCRAM: the broker sent a malformed first message');
   }
   const keyLength = hash === 'sha256' ? 32 : 64;
-  const salted = pbkdf2Sync(password, salt, iterations, keyLength, hash);
+  const salted = await deriveKey(password, salt, iterations, keyLength, hash);
   const clientKey = hmac(hash, salted, 'Client Key');
   const storedKey = createHash(hash).update(clientKey).digest();
   const withoutProof = `c=biws,r=${serverNonce}`; // biws: base64 of the GS2 header "n,,"
