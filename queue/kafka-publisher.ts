@@ -112,7 +112,10 @@ export class KafkaPublisher implements Publisher {
       return 'connected' as const;
     });
     this.producerState = state.catch(() => 'disconnected' as const);
-    await state;
+    // Credentials or certificates that stopped working (rotated?) are said as such, not as an outage.
+    await state.catch(async (err: unknown) => {
+      throw (await securityProblem(err, this.config)) ?? err;
+    });
     await this.ensureTopic();
   }
 

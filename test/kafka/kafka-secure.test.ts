@@ -10,7 +10,10 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.js';
 import type { Envelope } from '../../queue/envelope.js';
+import { EmbeddedLog } from '../../queue/embedded-log.js';
+import { createKafka } from '../../queue/kafka-client.js';
 import { fromKafkaMessage } from '../../queue/kafka-message.js';
+import { KafkaPublisher } from '../../queue/kafka-publisher.js';
 import { makeTestCerts, type TestCerts } from '../../tools/kafka/test-certs.js';
 import { idCounts, ownBroker, post as postSigned, runCli, topicContents, type OwnBroker } from '../helpers/kafka-faults.js';
 import { openPublisher } from '../helpers/kafka-publisher.js';
@@ -132,6 +135,28 @@ describe('Kafka with TLS and SASL', () => {
     // Not an "unreachable" retry loop: the answer comes within seconds.
     expect(result.ms).toBeLessThan(15_000);
     for (const secret of ['not-her-password', 'alice-secret']) expect(result.stderr).not.toContain(secret);
+  });
+
+  it('a forwarder whose credentials are refused says so (config_invalid), not that Kafka is unreachable, and keeps the events', async () => {
+    const lines: string[] = [];
+    const captured = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    const w = ways().plain;
+    const config = { ...freshTopicConfig([address(w.listener)], 3, 'secure-forwarder'), security: loadConfig({ KAFKA_BROKERS: address(w.listener), ...w.env, KAFKA_SASL_PASSWORD: 'rotated-away' }).kafka!.security };
+    // A backlog from an earlier run: the publisher starts by forwarding it with kafkajs's producer.
+    const fallback = await EmbeddedLog.open({ dir: path.join(dir, `fallback-${randomUUID()}`) });
+    await fallback.append({ body: Buffer.from('{"n":1}'), key: 'k', agent: 'default', receivedAtMs: Date.now(), signature: 'valid' });
+    const p = new KafkaPublisher(createKafka(config, captured), config, fallback, captured);
+    cleanups.push(async () => {
+      await p.close();
+      await fallback.close();
+    });
+    await p.start();
+    await waitFor(async () => lines.some((l) => l.includes('Kafka refuses the settings')), 'the forwarder to report the refused credentials');
+    const line = lines.find((l) => l.includes('Kafka refuses the settings'))!;
+    expect(line).toContain('KAFKA_SASL_MECHANISM=plain: Kafka (127.0.0.1:');
+    expect(line).toContain('refused user \\"alice\\"');
+    expect(line).not.toContain('rotated-away');
+    expect(fallback.backlog).toBe(1);
   });
 
   it('a consumer on mutual TLS, SIGKILLed mid-stream and restarted, stores everything exactly once', async () => {
