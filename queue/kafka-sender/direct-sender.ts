@@ -40,8 +40,15 @@ export class DirectSender implements KafkaSender {
   ) {}
 
   refresh(): Promise<void> {
-    this.refreshing ??= this.fetchMetadata().finally(() => (this.refreshing = undefined));
+    this.refreshing ??= this.fetchMetadata()
+      .then(() => this.warmUp())
+      .finally(() => (this.refreshing = undefined));
     return this.refreshing;
+  }
+
+  /** Opens the leaders' connections now, so the first webhook does not wait for a TLS handshake and SASL; a failure shows at that send. */
+  private warmUp(): void {
+    for (const leader of new Set(this.metadata!.leaders)) if (leader >= 0 && this.metadata!.brokers.has(leader)) this.connection(leader);
   }
 
   private async fetchMetadata(): Promise<void> {
