@@ -47,7 +47,7 @@ const envelopes = (n: number): Envelope[] =>
 
 type Send = (group: Envelope[]) => Promise<void>;
 
-async function path_(kind: 'fast path' | 'kafkajs', config: KafkaConfig): Promise<{ send: Send; close: () => Promise<void> }> {
+async function openPath(kind: 'fast path' | 'kafkajs', config: KafkaConfig): Promise<{ send: Send; close: () => Promise<void> }> {
   const kafka = createKafka(config, logger);
   if (kind === 'fast path') {
     const sender = createSender(kafka, config);
@@ -64,7 +64,7 @@ async function measure(kind: 'fast path' | 'kafkajs', transport: string, n: numb
   const env = loadConfig({ ...transports[transport]!, KAFKA_TOPIC: `bench-sender-${transport.replace(/\W/g, '-')}`, KAFKA_PARTITIONS: '6' });
   const config = env.kafka!;
   await prepareTopic(createKafka(config, logger), config);
-  const { send, close } = await path_(kind, config);
+  const { send, close } = await openPath(kind, config);
   const all = envelopes(n + 2_000);
   for (let i = 0; i < 2_000; i += GROUP) await send(all.slice(i, i + GROUP));
   const before = process.cpuUsage();
@@ -89,7 +89,7 @@ console.log(`CPU of the sending process per message (user + system), ${MESSAGES}
 console.log('transport\tpath\tµs/message');
 for (const [key, runs] of results) {
   const f = figure(runs);
-  console.log(`${key}\t${round(f.median, 1)} (${round(Math.min(...runs), 1)}-${round(Math.max(...runs), 1)})`);
+  console.log(`${key}\t${round(f.median, 1)} (${round(f.min, 1)}-${round(f.max, 1)})`);
 }
 await broker.stop();
 rmSync(dir, { recursive: true, force: true });

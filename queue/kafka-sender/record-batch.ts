@@ -93,8 +93,8 @@ export function measureBatch(records: KafkaRecord[]): SizedBatch {
   for (const r of records) (first = Math.min(first, r.timestamp)), (last = Math.max(last, r.timestamp));
   let size = HEADER_BYTES;
   const lengths = records.map((r, i) => {
+    // The body's length goes first, once known; then each header value's UTF-8 length.
     const own: number[] = [0];
-    // One entry per header value: its UTF-8 length.
     let body = 1 + varintSize(r.timestamp - first) + varintSize(i) + (r.key ? varintSize(r.key.length) + r.key.length : 1) + varintSize(r.value.length) + r.value.length + varintSize(r.headers.length);
     for (const [name, value] of r.headers) {
       const n = nameBytes(name).length;

@@ -1,6 +1,5 @@
 // KAFKA_SSL* and KAFKA_SASL*: each rule of core/kafka-security.ts, with certificates made by openssl.
-import { chmodSync, writeFileSync } from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
