@@ -45,7 +45,8 @@ const ways = () => ({
   'scram-sha-256': { listener: 'saslSsl' as const, env: { KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: certs.caFile, KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_USERNAME: 'bob', KAFKA_SASL_PASSWORD: 'bob-secret' } },
   'scram-sha-512': { listener: 'saslSsl' as const, env: { KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: certs.caFile, KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'carol', KAFKA_SASL_PASSWORD_FILE: path.join(dir, 'carol-password') } },
   oauthbearer: { listener: 'saslSsl' as const, env: { KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: certs.caFile, KAFKA_SASL_MECHANISM: 'oauthbearer', KAFKA_SASL_OAUTHBEARER_TOKEN_FILE: path.join(dir, 'token') } },
-  mtls: { listener: 'ssl' as const, env: { KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: certs.caFile, KAFKA_SSL_CERT_FILE: certs.clientCertFile, KAFKA_SSL_KEY_FILE: certs.clientKeyFile } },
+  // Connects to 127.0.0.1 and checks the certificate for the name "localhost" (it carries both).
+  mtls: { listener: 'ssl' as const, env: { KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: certs.caFile, KAFKA_SSL_CERT_FILE: certs.clientCertFile, KAFKA_SSL_KEY_FILE: certs.clientKeyFile, KAFKA_SSL_SERVERNAME: 'localhost' } },
 });
 
 /** The reading oracle: kafkajs configured by hand, as PLAIN user alice over SASL_SSL. */
@@ -118,6 +119,7 @@ describe('Kafka with TLS and SASL', () => {
     ['a wrong password', 'ingest', { KAFKA_SASL_PASSWORD: 'not-her-password' }, 'plain', 'KAFKA_SASL_MECHANISM=plain: Kafka (127.0.0.1:'],
     ['a wrong SCRAM password', 'consume', { KAFKA_SASL_PASSWORD_FILE: '', KAFKA_SASL_PASSWORD: 'not-her-password' }, 'scram-sha-512', 'refused user "carol"'],
     ['a CA that did not sign the broker\'s certificate', 'ingest', { KAFKA_SSL_CA_FILE: 'OTHER_CA' }, 'plain', 'is not trusted (UNABLE_TO_VERIFY_LEAF_SIGNATURE)'],
+    ['a server name the certificate does not carry', 'ingest', { KAFKA_SSL_SERVERNAME: 'kafka.example.com' }, 'plain', 'is not trusted (ERR_TLS_CERT_ALTNAME_INVALID); expected a host in KAFKA_BROKERS (or KAFKA_SSL_SERVERNAME) that the certificate names'],
     ['no client certificate on the mutual TLS listener', 'ingest', { KAFKA_SSL_CERT_FILE: '', KAFKA_SSL_KEY_FILE: '' }, 'mtls', 'KAFKA_SSL_CERT_FILE=(unset): Kafka (127.0.0.1:'],
     ['TLS to the plaintext listener', 'ingest', { KAFKA_BROKERS: 'PLAINTEXT' }, 'plain', 'is a plaintext Kafka listener; expected the brokers\' TLS listener'],
     ['no TLS to the TLS listener', 'consume', { KAFKA_SSL: 'false', KAFKA_SSL_CA_FILE: '', KAFKA_SASL_MECHANISM: '', KAFKA_SASL_USERNAME: '', KAFKA_SASL_PASSWORD: '' }, 'plain', 'is a TLS listener; expected KAFKA_SSL=true'],
