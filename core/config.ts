@@ -194,8 +194,7 @@ function isPlainHttpUrl(value: string): boolean {
 
 /** A value as shown in a configuration error: secrets hidden, a URL without its password. */
 function shownValue(key: string, value: unknown): string {
-  // A file's path is no secret, and saying which one is wrong helps.
-  if (/SECRET|TOKEN|AGENTS|PASSWORD/.test(key) && !key.endsWith('_FILE')) return '(hidden)';
+  if (/SECRET|TOKEN|AGENTS|PASSWORD/.test(key)) return '(hidden)';
   if (key === 'CLICKHOUSE_URL' && typeof value === 'string') return JSON.stringify(value.replace(/\/\/([^/@:]*):[^/@]*@/, '//$1:(hidden)@'));
   return JSON.stringify(value);
 }
