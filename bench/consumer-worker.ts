@@ -38,7 +38,7 @@ export interface ConsumerResult {
    * the rate of the pipeline once it runs (one batch converted while the previous one is
    * inserted). Before batch 1 the consumer's thread also starts, loads its modules and opens
    * its chDB sessions, about 0.4 s: a quarter of a 100,000-row drain. Not given for Kafka: its
-   * first fetch decodes up to 16 MB of every partition before batch 1 is stored, so the time
+   * first fetch decodes up to 4 MB of every partition before batch 1 is stored, so the time
    * after batch 1 would leave that work out.
    */
   steadyRowsPerS?: number;

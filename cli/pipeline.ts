@@ -203,7 +203,7 @@ async function startWithRetry(start: () => Promise<void>, logger: Logger): Promi
     try {
       return await start();
     } catch (err) {
-      if (isAppError(err, 'config_invalid')) logger.error({ err: err.message }, 'Kafka refuses the topic as configured; retrying until the settings are fixed');
+      if (isAppError(err, 'config_invalid')) logger.error({ err: err.message }, 'Kafka refuses the settings (topic, credentials or TLS); retrying until they are fixed');
       else logger.warn({ err: (err as Error).message }, 'could not join the Kafka consumer group; retrying');
       await new Promise((r) => setTimeout(r, delay));
     }

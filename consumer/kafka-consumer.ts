@@ -42,8 +42,10 @@ export class KafkaReplyConsumer {
       allowAutoTopicCreation: false,
       minBytes: 1024 * 1024,
       maxWaitTimeInMs: opts.maxWaitMs,
-      maxBytesPerPartition: 16 * 1024 * 1024,
-      maxBytes: 64 * 1024 * 1024,
+      // Smaller fetches drained faster than larger ones here: kafkajs decodes a whole fetch before
+      // the first batch is stored, and its garbage grows with it (BENCHMARKS.md, "Consumer fetch size").
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxBytes: 16 * 1024 * 1024,
       // A crashed member holds its partitions until this expires; heartbeats continue during store retries.
       sessionTimeout: 10_000,
       heartbeatInterval: 3_000,

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { alertEnv, toAlertConfig, type AlertConfig } from './alert-config.js';
 import { AppError } from './errors.js';
+import { kafkaSecurity, readableFile, SASL_MECHANISMS, type KafkaSecurity } from './kafka-security.js';
 
 /** What an agent may be called: in WEBHOOK_AGENTS, and in /webhook/:agent when unsigned mode takes any agent. */
 export const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -159,6 +160,28 @@ export const envSchema = z.object({
   KAFKA_CLIENT_ID: z.string().min(1).default('aksita-reply-analytics'),
   /** How long ingest waits for Kafka's acknowledgement before writing to the local fallback log; well inside Aksita's 10 s. @default 2000 */
   KAFKA_PUBLISH_TIMEOUT_MS: int(50, 8_000).default(2_000),
+  /** Connect to Kafka with TLS (system CAs unless KAFKA_SSL_CA_FILE). @default false */
+  KAFKA_SSL: bool.default(false),
+  /** PEM file of the CA(s) that signed the brokers' certificates; unset: the system's CAs. */
+  KAFKA_SSL_CA_FILE: readableFile.optional(),
+  /** PEM client certificate for mutual TLS (needs KAFKA_SSL_KEY_FILE). */
+  KAFKA_SSL_CERT_FILE: readableFile.optional(),
+  /** PEM private key of KAFKA_SSL_CERT_FILE. */
+  KAFKA_SSL_KEY_FILE: readableFile.optional(),
+  /** Name the brokers' certificates carry, when it differs from the host in KAFKA_BROKERS. */
+  KAFKA_SSL_SERVERNAME: z.string().min(1).optional(),
+  /** SASL mechanism; unset: no SASL. */
+  KAFKA_SASL_MECHANISM: z.enum(SASL_MECHANISMS, { message: `expected one of ${SASL_MECHANISMS.join(', ')}` }).optional(),
+  /** SASL user (plain, scram-sha-256, scram-sha-512). */
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  /** SASL password; or KAFKA_SASL_PASSWORD_FILE. */
+  KAFKA_SASL_PASSWORD: z.string().optional(),
+  /** File holding the SASL password (one final newline is ignored). */
+  KAFKA_SASL_PASSWORD_FILE: readableFile.optional(),
+  /** oauthbearer: file holding the current token, read again whenever a connection authenticates. */
+  KAFKA_SASL_OAUTHBEARER_TOKEN_FILE: readableFile.optional(),
+  /** oauthbearer: shell command printing a token, run again whenever a connection authenticates. */
+  KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND: z.string().min(1).optional(),
   /** ClickHouse server, http(s)://host:port; unset runs chDB under DATA_DIR instead. */
   CLICKHOUSE_URL: z
     .string()
@@ -268,6 +291,8 @@ export interface KafkaConfig {
   publishTimeoutMs: number;
   /** MAX_BODY_BYTES: ingest checks that the topic takes records this large (kafka-client.ts). */
   maxBodyBytes: number;
+  /** TLS and SASL of every connection (KAFKA_SSL*, KAFKA_SASL*). */
+  security: KafkaSecurity;
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
@@ -348,6 +373,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
           clientId: e.KAFKA_CLIENT_ID,
           publishTimeoutMs: e.KAFKA_PUBLISH_TIMEOUT_MS,
           maxBodyBytes: e.MAX_BODY_BYTES,
+          security: kafkaSecurity(e),
         }
       : undefined,
     clickhouse: e.CLICKHOUSE_URL

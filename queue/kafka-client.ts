@@ -1,9 +1,12 @@
 // One place that builds kafkajs clients from configuration, routes kafkajs logs into pino,
 // and creates the topic at start-up.
-import kafkajs, { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
+import kafkajs, { Kafka, logLevel, type Admin, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaConfig } from '../core/config.js';
 import { AppError } from '../core/errors.js';
+import { tlsOptions, type KafkaSecurity } from '../core/kafka-security.js';
+// Before any kafkajs connection exists: stops its negative-delay timer (see the file).
+import './kafkajs-request-queue-patch.js';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -17,6 +20,7 @@ export function createKafka(config: KafkaConfig, logger: Logger): Kafka {
   return new Kafka({
     clientId: config.clientId,
     brokers: config.brokers,
+    ...kafkajsSecurity(config.security),
     // Fail fast: ingest has its own time budget and fallback; the consumer retries itself.
     connectionTimeout: 3_000,
     requestTimeout: 10_000,
@@ -31,6 +35,17 @@ export function createKafka(config: KafkaConfig, logger: Logger): Kafka {
         log[LEVELS[level] === 'error' ? 'warn' : (LEVELS[level] ?? 'info')](rest, message);
       },
   });
+}
+
+/** kafkajs's `ssl` and `sasl` options for the configured security. */
+export function kafkajsSecurity({ tls, sasl }: KafkaSecurity): { ssl?: ReturnType<typeof tlsOptions>; sasl?: SASLOptions } {
+  const out: { ssl?: ReturnType<typeof tlsOptions>; sasl?: SASLOptions } = {};
+  if (tls) out.ssl = tlsOptions(tls);
+  if (sasl?.mechanism === 'oauthbearer') {
+    const { token } = sasl;
+    out.sasl = { mechanism: 'oauthbearer', oauthBearerProvider: async () => ({ value: await token() }) };
+  } else if (sasl) out.sasl = { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions;
+  return out;
 }
 
 // Refusals of a topic's creation that no retry can change: the settings must. Each names the

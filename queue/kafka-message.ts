@@ -11,17 +11,32 @@ export const HEADERS = {
   rejectReason: 'aksita-reject-reason',
 } as const;
 
+/** One record as both send paths write it: the fast path's encoder (kafka-sender/record-batch.ts) and kafkajs's producer. */
+export interface KafkaRecord {
+  key: Buffer | null;
+  value: Buffer;
+  /** Milliseconds since the epoch: when ingest received the event. */
+  timestamp: number;
+  headers: [name: string, value: string][];
+}
+
+/** The one mapping of an envelope to a Kafka record. */
+export function toRecord(env: Envelope): KafkaRecord {
+  const headers: [string, string][] = [
+    [HEADERS.agent, env.agent],
+    [HEADERS.receivedAt, String(env.receivedAtMs)],
+    [HEADERS.signature, env.signature],
+  ];
+  if (env.reject) headers.push([HEADERS.rejectCode, env.reject.code], [HEADERS.rejectReason, env.reject.reason]);
+  return { key: kafkaKey(env), value: env.body, timestamp: env.receivedAtMs, headers };
+}
+
+/** The same record as kafkajs's producer takes it (the forwarding path). */
 export function toKafkaMessage(env: Envelope): Message {
-  const headers: IHeaders = {
-    [HEADERS.agent]: env.agent,
-    [HEADERS.receivedAt]: String(env.receivedAtMs),
-    [HEADERS.signature]: env.signature,
-  };
-  if (env.reject) {
-    headers[HEADERS.rejectCode] = env.reject.code;
-    headers[HEADERS.rejectReason] = env.reject.reason;
-  }
-  return { key: kafkaKey(env), value: env.body, headers, timestamp: String(env.receivedAtMs) };
+  const r = toRecord(env);
+  const headers: IHeaders = {};
+  for (const [name, value] of r.headers) headers[name] = value;
+  return { key: r.key, value: r.value, headers, timestamp: String(r.timestamp) };
 }
 
 /**

@@ -1,6 +1,6 @@
 // Publishes envelopes to Kafka with acks from all in-sync replicas, coalescing concurrent
 // requests into one send (one send in flight at a time, which also keeps per-conversation
-// order). Direct sends take the fast path of kafka-direct-producer.ts. If Kafka cannot
+// order). Direct sends take the fast path of kafka-sender/. If Kafka cannot
 // acknowledge within the budget, or answers anything but success, the events go to a local
 // durable log instead and the request still gets its 2xx; a forwarder drains that log to Kafka
 // with kafkajs's producer (which retries and follows moved leaders), in order, once Kafka is
@@ -15,9 +15,10 @@ import type { Metrics } from '../core/metrics.js';
 import type { EmbeddedLog } from './embedded-log.js';
 import type { Envelope } from './envelope.js';
 import { checkRecordSize, ensureTopic } from './kafka-client.js';
-import { KafkaDirectProducer } from './kafka-direct-producer.js';
+import { securityProblem } from './kafka-security-errors.js';
 import { toKafkaMessage } from './kafka-message.js';
 import { javaCompatiblePartitioner } from './kafka-partitioner.js';
+import { createSender, type KafkaSender } from './kafka-sender/kafka-sender.js';
 import type { Publisher } from './publisher.js';
 
 interface Pending {
@@ -55,7 +56,7 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
 
 export class KafkaPublisher implements Publisher {
   private readonly producer: Producer;
-  private readonly direct: KafkaDirectProducer;
+  private readonly direct: KafkaSender;
   private mode: 'direct' | 'fallback' = 'fallback';
   private pending: Pending[] = [];
   private sending: Promise<void> | undefined;
@@ -74,7 +75,7 @@ export class KafkaPublisher implements Publisher {
     private readonly metrics?: Metrics,
   ) {
     this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: javaCompatiblePartitioner });
-    this.direct = new KafkaDirectProducer(kafka, config);
+    this.direct = createSender(kafka, config);
   }
 
   /** Connects (within the publish budget) and starts in direct mode, or in fallback mode if Kafka is not there. */
@@ -85,7 +86,7 @@ export class KafkaPublisher implements Publisher {
         this.setMode('direct');
         return;
       } catch (err) {
-        // Kafka answered, and refused the topic as configured: the settings must change.
+        // Kafka answered, and refused the topic, the credentials or the certificates: the settings must change.
         if (isAppError(err, 'config_invalid')) throw err;
         this.logger.warn({ err }, 'Kafka is not reachable at start-up: accepting into the local fallback log');
       }
@@ -111,7 +112,10 @@ export class KafkaPublisher implements Publisher {
       return 'connected' as const;
     });
     this.producerState = state.catch(() => 'disconnected' as const);
-    await state;
+    // Credentials or certificates that stopped working (rotated?) are said as such, not as an outage.
+    await state.catch(async (err: unknown) => {
+      throw (await securityProblem(err, this.config)) ?? err;
+    });
     await this.ensureTopic();
   }
 
@@ -212,7 +216,7 @@ export class KafkaPublisher implements Publisher {
         await this.connectProducer();
       } catch (err) {
         if (isAppError(err, 'config_invalid')) {
-          this.logger.error({ err: err.message, backlog: this.fallback.backlog }, 'Kafka refuses the topic as configured: events stay in the local fallback log until the settings are fixed');
+          this.logger.error({ err: err.message, backlog: this.fallback.backlog }, 'Kafka refuses the settings (topic, credentials or TLS): events stay in the local fallback log until they are fixed');
         } else {
           this.logger.warn({ err: (err as Error).message, backlog: this.fallback.backlog }, 'Kafka is still unreachable');
         }
@@ -273,10 +277,13 @@ export class KafkaPublisher implements Publisher {
  */
 export async function prepareTopic(kafka: Kafka, config: KafkaConfig, { sizeCheck = false } = {}): Promise<void> {
   const admin = kafka.admin();
-  await admin.connect();
   try {
+    await admin.connect();
     await ensureTopic(admin, config);
     if (sizeCheck) await checkRecordSize(admin, config);
+  } catch (err) {
+    // Refused credentials or an untrusted certificate: the settings must change, not the broker's state.
+    throw (await securityProblem(err, config)) ?? err;
   } finally {
     await admin.disconnect();
   }

@@ -1,13 +1,11 @@
 // Faults with real processes and a real broker: SIGKILLed consumer, SIGKILLed ingest, and a
 // broker that goes away while webhooks keep arriving. Zero loss, zero duplicates.
-import { spawn as spawnProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { startBroker, type RunningBroker } from '../../tools/kafka/broker.js';
-import { BIN, ROOT, startPipeline, waitFor, type PipelineProcess } from '../helpers/pipeline-process.js';
-import { samplePayload, sign } from '../helpers/sign.js';
+import { idCounts, ownBroker as ownBrokerOf, post as postSigned, runCli, topicContents } from '../helpers/kafka-faults.js';
+import { startPipeline, waitFor, type PipelineProcess } from '../helpers/pipeline-process.js';
+import { samplePayload } from '../helpers/sign.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const SECRET = 'fault-secret';
@@ -31,43 +29,7 @@ async function spawn(command: string, env: Record<string, string>): Promise<Pipe
   return p;
 }
 
-async function post(url: string, body: string): Promise<number> {
-  const res = await fetch(`${url}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-webhook-signature': sign(body, SECRET) }, body }).catch(() => undefined);
-  await res?.arrayBuffer();
-  return res?.status ?? 0;
-}
-
-/** All message values on a topic, per partition in offset order, read by a plain kafkajs client. */
-async function topicContents(brokers: string, topic: string): Promise<{ key: string; id: string }[]> {
-  const kafka = new Kafka({ clientId: 'reader', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const total = ends.reduce((n, p) => n + Number(p.high), 0);
-  const out: { key: string; id: string }[] = [];
-  const consumer = kafka.consumer({ groupId: `reader-${randomUUID()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void out.push({ key: message.key?.toString() ?? '', id: JSON.parse(message.value!.toString()).message_id }) });
-  await waitFor(async () => out.length >= total, `reading ${total} messages`);
-  await consumer.disconnect();
-  return out;
-}
-
-const idCounts = async (p: PipelineProcess) =>
-  new Map((await p.query('SELECT message_id, count() FROM aksita.human_agent_replies GROUP BY message_id')).split('\n').filter(Boolean).map((l) => [l.split('\t')[0]!, Number(l.split('\t')[1])]));
-
-/** Runs the CLI to its end (bounded: a process that keeps running is a failure here). */
-async function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  const child = spawnProcess(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 40_000);
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-  clearTimeout(timer);
-  return { code, stderr };
-}
+const post = (url: string, body: string) => postSigned(url, body, SECRET);
 
 async function backlog(url: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -75,24 +37,7 @@ async function backlog(url: string): Promise<number> {
 }
 
 const readyz = async (url: string) => (await fetch(`${url}/readyz`)).status;
-
-/** A broker of the test's own, to stop and start again on the same port and data. */
-async function ownBroker(prefix: string) {
-  const dir = await tempDir(prefix);
-  cleanups.push(dir.remove);
-  let broker: RunningBroker = await startBroker({ dataDir: dir.path });
-  cleanups.push(() => broker.stop());
-  const port = Number(broker.bootstrap.split(':')[1]);
-  return {
-    get bootstrap() {
-      return broker.bootstrap;
-    },
-    stop: () => broker.stop(),
-    restart: async () => {
-      broker = await startBroker({ dataDir: dir.path, port });
-    },
-  };
-}
+const ownBroker = (prefix: string) => ownBrokerOf(prefix, cleanups);
 
 describe('Kafka faults', () => {
   const brokers = inject('kafkaBrokers');

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { ensureJars } from './jars.js';
 import { follow, readTail } from './log-file.js';
+import { scramFormatArgs, secureProperties, type SecureListenerOptions, type SecurePorts } from './secure-listeners.js';
 import { log4j2Properties, serverProperties } from './server-config.js';
 import { startWatchdog } from './watchdog.js';
 
@@ -22,6 +23,8 @@ export interface BrokerOptions {
   controllerPort?: number;
   /** Receives the broker's output lines as they are written to <dataDir>/broker.log. */
   log?: (line: string) => void;
+  /** TLS and SASL listeners beside PLAINTEXT (tests of KAFKA_SSL and KAFKA_SASL). */
+  secure?: SecureListenerOptions;
 }
 
 export interface RunningBroker {
@@ -32,6 +35,8 @@ export interface RunningBroker {
   logFile: string;
   /** Settles when the JVM has ended (after stop() or a crash), with how it ended. */
   exited: Promise<string>;
+  /** With `secure`: the ports of the SASL_SSL and SSL listeners. */
+  securePorts: SecurePorts | undefined;
 }
 
 const READY_TIMEOUT_MS = 60_000;
@@ -48,7 +53,7 @@ process.once('exit', () => live.forEach((c) => c.kill('SIGTERM')));
 export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   // A port picked by freePort() can be taken by someone else before Kafka binds
   // it; only in that case is another try with new ports meaningful.
-  const autoPorts = !opts.port || !opts.controllerPort;
+  const autoPorts = !opts.port || !opts.controllerPort || (opts.secure && (!opts.secure.saslSslPort || !opts.secure.sslPort));
   for (let attempt = 1; ; attempt++) {
     try {
       return await startOnce(opts);
@@ -66,18 +71,37 @@ async function startOnce(opts: BrokerOptions): Promise<RunningBroker> {
   await mkdir(dataDir, { recursive: true });
   // A fixed port that answers already may be a broker on this same data directory: it would
   // pass the readiness check below (same cluster id) while ours fails to bind.
-  for (const fixed of [opts.port, opts.controllerPort]) {
+  for (const fixed of [opts.port, opts.controllerPort, opts.secure?.saslSslPort, opts.secure?.sslPort]) {
     if (fixed && !(await isFree(fixed))) throw new PortInUseError(`port ${fixed} is already in use on 127.0.0.1 (is a broker already running there?)`);
   }
   const port = opts.port || (await freePort());
   let controllerPort = opts.controllerPort || (await freePort());
   while (controllerPort === port) controllerPort = await freePort();
+  const taken = new Set([port, controllerPort]);
+  const otherPort = async (fixed: number | undefined) => {
+    let p = fixed || (await freePort());
+    while (!fixed && taken.has(p)) p = await freePort();
+    taken.add(p);
+    return p;
+  };
+  const securePorts = opts.secure ? { saslSsl: await otherPort(opts.secure.saslSslPort), ssl: await otherPort(opts.secure.sslPort) } : undefined;
 
   const propsFile = join(dataDir, 'server.properties');
   const log4jFile = join(dataDir, 'log4j2.properties');
   const logFile = join(dataDir, 'broker.log');
   const logDir = join(dataDir, 'kraft');
-  await writeFile(propsFile, serverProperties({ logDir, port, controllerPort }));
+  await writeFile(
+    propsFile,
+    serverProperties({
+      logDir,
+      port,
+      controllerPort,
+      ...(opts.secure && securePorts && {
+        extraListeners: [{ protocol: 'SASL_SSL', port: securePorts.saslSsl }, { protocol: 'SSL', port: securePorts.ssl }],
+        extra: secureProperties(opts.secure),
+      }),
+    }),
+  );
   await writeFile(log4jFile, log4j2Properties());
   const jvm = [`-Dlog4j2.configurationFile=${log4jFile}`, '-Djava.awt.headless=true', '-cp', join(libs, '*')];
 
@@ -87,7 +111,7 @@ async function startOnce(opts: BrokerOptions): Promise<RunningBroker> {
     const newId = clusterIdText();
     // Short-lived tool: C1-only JIT and serial GC start faster; WARN hides the config dump.
     await runTool([...jvm, '-Xmx256m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Dkafka.root.level=warn',
-      'kafka.tools.StorageTool', 'format', '--config', propsFile, '--cluster-id', newId], dataDir);
+      'kafka.tools.StorageTool', 'format', '--config', propsFile, '--cluster-id', newId, ...(opts.secure ? scramFormatArgs(opts.secure) : [])], dataDir);
   }
   // Readiness compares it with what the port answers: another broker already on a
   // fixed port must not pass for ours (ours then fails to bind and exits).
@@ -140,7 +164,7 @@ async function startOnce(opts: BrokerOptions): Promise<RunningBroker> {
       }
       await closed;
     })());
-  return { bootstrap, stop, pid: child.pid ?? -1, logFile, exited: closed };
+  return { bootstrap, stop, pid: child.pid ?? -1, logFile, exited: closed, securePorts };
 }
 
 /**
