@@ -9,7 +9,7 @@ import { AppError } from '../core/errors.js';
 import { applyMigrations } from './migrate.js';
 import { DEAD_LETTERS_TABLE, REPLIES_TABLE } from './migrations.js';
 import type { EngineNames } from './query-guard.js';
-import { checkReadOnly, engineMessage, loadEngineNames, userQueryError } from './read-only-query.js';
+import { checkReadOnly, engineLimits, engineMessage, loadEngineNames, userQueryError, type QueryLimits } from './read-only-query.js';
 import { insertPayload, rowCount, type InsertRows } from './insert-payload.js';
 import { LARGE_QUERY, stringArrayExpression, stringLiteral } from './sql-literal.js';
 import {
@@ -55,13 +55,16 @@ export class ChdbStore implements Store {
    * calling `onWait` once. chdb 3.4 tells that case apart only on stderr ("Cannot lock file"):
    * its error is a plain connection failure, so any of those is retried until the deadline.
    */
-  static async open(dataDir: string, { waitMs = 30_000, onWait }: { waitMs?: number; onWait?: () => void } = {}): Promise<ChdbStore> {
+  static async open(dataDir: string, { waitMs = 30_000, onWait, limits }: { waitMs?: number; onWait?: () => void; limits?: QueryLimits } = {}): Promise<ChdbStore> {
     const dir = path.join(dataDir, 'chdb');
     await mkdir(dir, { recursive: true });
     const deadline = Date.now() + waitMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        return new ChdbStore(new Session(dir), dir, new Session(dir));
+        const store = new ChdbStore(new Session(dir), dir, new Session(dir));
+        // An export's store: its session keeps these for every query it runs.
+        if (limits) await store.run(`SET ${Object.entries(engineLimits(limits)).map(([k, v]) => `${k} = ${v}`).join(', ')}`);
+        return store;
       } catch (err) {
         if ((err as { code?: unknown }).code === 'CHDB_CONNECTION' && Date.now() < deadline) {
           if (attempt === 0) onWait?.();

@@ -16,7 +16,7 @@ const EXCEPTION_TAG_HEADER = 'x-clickhouse-exception-tag';
 // server's own limit, so that the server is what ends a slow query, with its message.
 const REQUEST_TIMEOUT_MS = 3_700_000;
 
-export function createServerClient(config: ClickHouseConfig, database: string | undefined): ClickHouseClient {
+export function createServerClient(config: ClickHouseConfig, database: string | undefined, settings: ClickHouseSettings = {}): ClickHouseClient {
   return createClient({
     url: config.url,
     username: config.user,
@@ -32,6 +32,7 @@ export function createServerClient(config: ClickHouseConfig, database: string | 
       // Progress headers keep a long query's idle connection alive through proxies.
       send_progress_in_http_headers: 1,
       http_headers_progress_interval_ms: '110000',
+      ...settings,
     },
   });
 }

@@ -11,7 +11,7 @@ import { applyMigrations } from './migrate.js';
 import { DEAD_LETTERS_TABLE, REPLIES_TABLE } from './migrations.js';
 import { randomUUID } from 'node:crypto';
 import type { EngineNames } from './query-guard.js';
-import { checkReadOnly, engineErrorCode, engineMessage, loadEngineNames, userQueryError } from './read-only-query.js';
+import { checkReadOnly, engineErrorCode, engineLimits, engineMessage, loadEngineNames, userQueryError, type QueryLimits } from './read-only-query.js';
 import { insertPayload, rowCount, type InsertRows } from './insert-payload.js';
 import { replyKeysOf, type DeadLetterRow, type QueryOptions, type ReadOnlyOptions, type ReplyKey, type ReplyRow, type Store } from './store.js';
 
@@ -24,9 +24,9 @@ export class ClickHouseServerStore implements Store {
     private readonly config: ClickHouseConfig,
   ) {}
 
-  /** Creates the client; nothing is sent until the first call (migrate or ping). */
-  static open(config: ClickHouseConfig): ClickHouseServerStore {
-    return new ClickHouseServerStore(createServerClient(config, config.database), config);
+  /** Creates the client; nothing is sent until the first call (migrate or ping). `limits`: for an export's store. */
+  static open(config: ClickHouseConfig, limits?: QueryLimits): ClickHouseServerStore {
+    return new ClickHouseServerStore(createServerClient(config, config.database, limits && engineLimits(limits)), config);
   }
 
   /**

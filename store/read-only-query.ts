@@ -41,18 +41,20 @@ export interface CheckOptions {
 }
 
 /**
- * The settings every user query runs with. A query uses at most two threads at the lowest CPU
- * priority (where the process may lower it): on a small machine the receiver's one thread must
- * keep a core, and webhooks come before analytics (Aksita does not retry).
+ * The engine limits of one API query or export. At most two threads at the lowest CPU priority
+ * (where the process may lower it): on a small machine the receiver's one thread must keep a
+ * core, and webhooks come before analytics (Aksita does not retry).
  */
+export function engineLimits(limits: QueryLimits): Record<string, number> {
+  return { max_execution_time: limits.timeoutSeconds, max_memory_usage: limits.maxMemoryBytes, max_threads: 2, os_threads_nice_value_query: 19 };
+}
+
+/** The settings every user query runs with; readonly last, as it forbids changing any after it. */
 export function limitSettings(limits: QueryLimits, marker?: string): Record<string, string | number> {
   return {
-    max_execution_time: limits.timeoutSeconds,
-    max_memory_usage: limits.maxMemoryBytes,
+    ...engineLimits(limits),
     max_result_bytes: limits.maxResultBytes,
     result_overflow_mode: 'throw',
-    max_threads: 2,
-    os_threads_nice_value_query: 19,
     ...(marker ? { log_comment: marker } : {}),
     readonly: 1,
   };
