@@ -69,7 +69,9 @@ export function checkReachable(ast: readonly string[], names: EngineNames): void
     if (fn) {
       const name = fn[2]!.toLowerCase();
       const parent = ast[i - 1]?.trim() ?? '';
-      const asTable = parent.startsWith('TableExpression') || (names.tableFunctions.has(name) && !names.functions.has(name));
+      // In FROM, a name that is no table function is a parameterized view (aksita.daily_agent_summary(...)).
+      const asTable = names.tableFunctions.has(name) && (parent.startsWith('TableExpression') || !names.functions.has(name));
+      if (parent.startsWith('TableExpression') && !asTable) return;
       if (asTable && !ALLOWED_TABLE_FUNCTIONS.has(name)) throw refuse(`the table function ${fn[2]}() is not allowed (files, network and other databases are out of reach)`);
       if (!asTable && (DENIED_FUNCTIONS.has(name) || DENIED_PREFIXES.some((p) => name.startsWith(p)))) {
         throw refuse(`the function ${fn[2]}() is not allowed (files, network, dictionaries and the engine's internals are out of reach)`);
