@@ -59,7 +59,7 @@ export async function freshnessSection(ctx: BenchContext): Promise<void> {
     const runId = Date.now().toString(36);
     for (let r = 0; r < rounds; r++) {
       const { poller, res } = await ctx.measure(`freshness run ${r + 1}`, async () => {
-        const poller = pollVisible(server.url, token);
+        const poller = pollVisible(server.queryUrl, token);
         const res = await paced({ url: server.url, path: '/webhook', rate: RATE, warmupS: 2, durationS, prefix: `fresh-${runId}-${r}`, secret: SECRET, maxConnections: 32, recordAcks: true });
         return { poller, res };
       });

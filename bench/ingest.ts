@@ -27,7 +27,7 @@ export async function settle(t: Target | { key: string; server: ServerProcess },
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let pending = 0;
-    if (t.key === 'embedded') pending = await metric(t.server.url, 'aksita_queue_backlog_events');
+    if (t.key === 'embedded') pending = await metric(t.server.queryUrl, 'aksita_queue_backlog_events');
     if (t.key === 'kafka') pending = ((await (await fetch(`${t.server.url}/readyz`)).json()) as { fallbackBacklog?: number }).fallbackBacklog ?? 0;
     if (pending === 0) return;
     if (Date.now() > deadline) throw new Error(`${t.key}: ${pending} events still queued after ${timeoutMs} ms`);

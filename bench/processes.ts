@@ -61,6 +61,8 @@ export function pinProcess(pid: number, core: number): void {
 
 export interface ServerProcess {
   url: string;
+  /** The read API and /metrics. */
+  queryUrl: string;
   pid: number;
   child: ChildProcess;
   /** Milliseconds from spawn until the ready line. */
@@ -84,7 +86,7 @@ export async function spawnServer(opts: SpawnOptions): Promise<ServerProcess> {
   const started = performance.now();
   const child = spawn(cmd!, args, {
     cwd: ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...opts.env },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', QUERY_PORT: '0', LOG_LEVEL: 'info', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -93,20 +95,20 @@ export async function spawnServer(opts: SpawnOptions): Promise<ServerProcess> {
   track(child.pid!);
   void exited.then(() => untrack(child.pid!));
   let readyAfterMs = 0;
-  const url = await new Promise<string>((resolve, reject) => {
+  const { url, queryUrl } = await new Promise<{ url: string; queryUrl: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${opts.argv.join(' ')} not ready after ${opts.timeoutMs ?? 60_000} ms:\n${output}`)), opts.timeoutMs ?? 60_000);
     readline.createInterface({ input: child.stdout! }).on('line', (line) => {
       output = (output + line + '\n').slice(-20_000);
-      let entry: { msg?: string; url?: string } = {};
+      let entry: { msg?: string; url?: string; queryUrl?: string } = {};
       try {
         entry = JSON.parse(line) as typeof entry;
       } catch {
         return;
       }
-      if (entry.msg === 'pipeline ready' && entry.url) {
+      if (entry.msg === 'pipeline ready' && entry.url && entry.queryUrl) {
         readyAfterMs = performance.now() - started;
         clearTimeout(timer);
-        resolve(entry.url);
+        resolve({ url: entry.url, queryUrl: entry.queryUrl });
       }
     });
     void exited.then((code) => {
@@ -116,6 +118,7 @@ export async function spawnServer(opts: SpawnOptions): Promise<ServerProcess> {
   });
   return {
     url,
+    queryUrl,
     pid: child.pid!,
     child,
     readyAfterMs,

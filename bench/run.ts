@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --json FILE] [-- --only ingest,consumer,freshness,queries,memory,startup]
+// npm run bench [-- --quick] [-- --json FILE] [-- --only ingest,consumer,freshness,queries,memory,startup,isolation]
 //               [-- --profile DIR]
 // Measures and prints; never fails on a time (benchmarks are not tests). See BENCHMARKS.md.
 import { writeFile } from 'node:fs/promises';
@@ -9,13 +9,14 @@ import { consumerSection } from './consumer.js';
 import { createContext, type BenchContext } from './context.js';
 import { freshnessSection } from './freshness.js';
 import { ingestSection } from './ingest.js';
+import { isolationSection } from './query-isolation.js';
 import { memorySection } from './memory.js';
 import { CORES, hasTaskset, pinning, pinProcess, profileInto } from './processes.js';
 import { queriesSection, type PanelDetail } from './queries.js';
 import { machine, machineLine, markdownTable, panelTable } from './report.js';
 import { startupSection } from './startup.js';
 
-const SECTIONS = ['ingest', 'consumer', 'freshness', 'queries', 'memory', 'startup'] as const;
+const SECTIONS = ['ingest', 'consumer', 'freshness', 'queries', 'memory', 'startup', 'isolation'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -58,6 +59,7 @@ try {
     queries: async () => (panels = await queriesSection(ctx)),
     memory: () => memorySection(ctx),
     startup: () => startupSection(ctx),
+    isolation: () => isolationSection(ctx),
   };
   for (const s of SECTIONS) {
     if (!only.includes(s)) continue;

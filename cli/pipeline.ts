@@ -2,11 +2,13 @@
 //   role 'all'     `start`: receiver + queue + consumer + store + query API in one process
 //   role 'ingest'  `ingest`: receiver publishing to Kafka (stateless apart from its fallback log)
 //   role 'consume' `consume`: Kafka consumer group member + store + query API
+// The query API and /metrics listen on QUERY_HOST:QUERY_PORT (reports/read-server.ts), never
+// on the receiver's PORT; a receiver-only process serves /metrics there alone.
 // The queue is Kafka when KAFKA_BROKERS is set and the embedded log otherwise; nothing outside
 // this file, queue/ and store/ knows which.
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { startAlertEvaluator } from '../alerts/evaluator.js';
@@ -22,7 +24,7 @@ import { createKafka } from '../queue/kafka-client.js';
 import { KafkaPublisher, prepareTopic, withTimeout } from '../queue/kafka-publisher.js';
 import { embeddedQueueName } from '../queue/log-identity.js';
 import { embeddedPublisher, type Publisher } from '../queue/publisher.js';
-import { readApi } from '../reports/read-api.js';
+import { buildReadServer, type ReadServerOptions } from '../reports/read-server.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 
@@ -39,6 +41,8 @@ const LISTEN_PROBLEMS: Record<string, string> = {
 
 export interface RunningPipeline {
   url: string;
+  /** Base URL of the read API and /metrics. */
+  queryUrl: string;
   app: FastifyInstance;
   stop(): Promise<void>;
 }
@@ -57,7 +61,8 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
   const kafka = config.kafka ? createKafka(config.kafka, logger) : undefined;
   const closers: (() => Promise<void>)[] = [];
   const readiness: Record<string, () => Promise<boolean>> = {};
-  const plugins: FastifyPluginAsync[] = [];
+  let api: ReadServerOptions['api'];
+  let readServer: FastifyInstance | undefined;
   let store: Store | undefined;
   let publisher: Publisher | undefined;
   let consumerStop: (() => Promise<void>) | undefined;
@@ -75,6 +80,7 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
       await sleep(DRAIN_MS);
     }
     await app?.close(); // stop accepting, finish in-flight requests
+    await readServer?.close(); // cuts running queries, which the engine then stops
     await publisher?.close(); // flush the producer
     await consumerStop?.(); // store and commit the current batch
     for (const close of closers) await close();
@@ -84,6 +90,7 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
   };
 
   let url: string;
+  let queryUrl: string;
   try {
     // Store and consumer side.
     if (role !== 'ingest') {
@@ -93,7 +100,7 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
       const s = store;
       readiness.store = async () => (await s.ping(), true);
       const token = await queryToken(config.dataDir, config.queryToken);
-      plugins.push(async (instance) => instance.register(readApi, { store: s, token, scratchDir: path.join(config.dataDir, 'run'), openExportStore: () => openStore(config) }));
+      api = { store: s, token, scratchDir: path.join(config.dataDir, 'run'), openExportStore: () => openStore(config, undefined, config.query) };
     }
 
     // Queue and ingest side.
@@ -143,30 +150,44 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
       closers.unshift(() => alerts.stop());
     }
 
-    app = await buildApp({ config, publisher, metrics, loggerInstance: logger, readiness, plugins });
-    const address = await app.listen({ port: config.port, host: config.host }).catch((err: NodeJS.ErrnoException) => {
-      const problem = LISTEN_PROBLEMS[err.code ?? ''];
-      if (!problem) throw err;
-      throw new AppError('config_invalid', [`  PORT/HOST: ${config.host}:${config.port} ${problem}; expected a free port on a local address (PORT=0 picks one)`], { cause: err });
-    });
+    app = await buildApp({ config, publisher, metrics, loggerInstance: logger, readiness });
+    const address = await listen(app, config.port, config.host, 'PORT/HOST');
     listening = true;
-    const port = Number(new URL(address).port);
-    const localHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-    url = `http://${localHost.includes(':') ? `[${localHost}]` : localHost}:${port}`;
-    await writeServerInfo(config.dataDir, { pid: process.pid, url, startedAt: new Date().toISOString(), queryTokenFrom: config.queryToken ? 'QUERY_TOKEN' : 'file' }, runRole);
+    url = localUrl(address, config.host);
+    readServer = await buildReadServer({ query: config.query, metrics, loggerInstance: logger, ...(api ? { api } : {}) });
+    queryUrl = localUrl(await listen(readServer, config.query.port, config.query.host, 'QUERY_PORT/QUERY_HOST'), config.query.host);
+    await writeServerInfo(config.dataDir, { pid: process.pid, url, queryUrl, startedAt: new Date().toISOString(), queryTokenFrom: config.queryToken ? 'QUERY_TOKEN' : 'file' }, runRole);
   } catch (err) {
     await teardown().catch((cleanupErr: unknown) => logger.error({ err: cleanupErr }, 'could not release everything after a failed start'));
     throw err;
   }
-  logger.info({ url, role, queue: config.kafka ? `kafka ${config.kafka.topic}` : 'embedded log', dataDir: config.dataDir }, 'pipeline ready');
+  logger.info({ url, queryUrl, role, queue: config.kafka ? `kafka ${config.kafka.topic}` : 'embedded log', dataDir: config.dataDir }, 'pipeline ready');
 
   let stopping: Promise<void> | undefined;
   const running = app;
   return {
     url,
+    queryUrl,
     app: running,
     stop: () => (stopping ??= teardown()),
   };
+}
+
+/** Listens, turning the errors a setting causes into config_invalid naming the settings. */
+async function listen(server: FastifyInstance, port: number, host: string, settings: string): Promise<string> {
+  return server.listen({ port, host }).catch((err: NodeJS.ErrnoException) => {
+    const problem = LISTEN_PROBLEMS[err.code ?? ''];
+    if (!problem) throw err;
+    const zero = settings.split('/')[0];
+    throw new AppError('config_invalid', [`  ${settings}: ${host}:${port} ${problem}; expected a free port on a local address (${zero}=0 picks one)`], { cause: err });
+  });
+}
+
+/** The base URL this machine reaches a listener on (a wildcard address becomes loopback). */
+function localUrl(address: string, host: string): string {
+  const port = Number(new URL(address).port);
+  const localHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${localHost.includes(':') ? `[${localHost}]` : localHost}:${port}`;
 }
 
 /** Opens an embedded log, saying what recovery cleared and when the log stops taking events. */

@@ -20,7 +20,7 @@ export async function runSql(config: Config, query: string, format: string): Pro
   const server = await awaitRunningServer(config.dataDir);
   if (server) {
     const token = await tokenForServer(config, server);
-    const res = await fetch(`${server.url}/api/query`, {
+    const res = await fetch(`${server.queryUrl ?? server.url}/api/query`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ query, format }),
@@ -37,7 +37,7 @@ export async function runSql(config: Config, query: string, format: string): Pro
   }
   const store = await openQueryStore(config);
   try {
-    return await store.readOnlyQuery(query, format);
+    return await store.readOnlyQuery(query, format, { limits: config.query });
   } finally {
     await store.close();
   }

@@ -29,6 +29,8 @@ export const errorCatalogue = {
   // Query errors
   query_refused: { status: 403, message: 'Only read-only queries are allowed: %s.' },
   query_invalid: { status: 400, message: 'The query could not be run: %s' },
+  query_limit: { status: 422, message: 'The query went over a limit of the read API: %s' },
+  too_many_queries: { status: 429, message: 'As many queries and exports as QUERY_MAX_CONCURRENT allows (%s) are running. Retry after %s s.' },
   // Report errors (reply-analytics report, GET /api/reports/*)
   report_invalid: { status: 400, message: 'The report parameters are invalid: %s' },
   export_failed: { status: 502, message: 'The export failed: %s. No file was written.' },

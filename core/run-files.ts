@@ -11,6 +11,8 @@ export interface ServerInfo {
   pid: number;
   /** Base URL reachable from this machine, e.g. http://127.0.0.1:3000 */
   url: string;
+  /** Base URL of its read API (/api/query, /api/reports) and /metrics, e.g. http://127.0.0.1:3001 */
+  queryUrl?: string;
   startedAt: string;
   /** Where its query token comes from: the QUERY_TOKEN it was started with, or DATA_DIR/run/query-token. */
   queryTokenFrom?: 'QUERY_TOKEN' | 'file';

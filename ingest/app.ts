@@ -1,6 +1,6 @@
-// The HTTP application: webhook routes, health, metrics, and any extra routes the composition
-// root adds (the read-only query API). Built without listening, so tests use inject().
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
+// The HTTP application: webhook routes and health. /metrics and the read API listen elsewhere
+// (reports/read-server.ts), never here. Built without listening, so tests use inject().
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Config } from '../core/config.js';
 import { AppError, isAppError, type ErrorCode } from '../core/errors.js';
 import type { Metrics } from '../core/metrics.js';
@@ -17,8 +17,6 @@ export interface AppOptions {
   metrics: Metrics;
   /** Named readiness checks for /readyz; each throws or resolves false when not ready. */
   readiness?: Record<string, () => Promise<boolean>>;
-  /** Extra route plugins, registered after the built-in ones. */
-  plugins?: FastifyPluginAsync[];
   /** A pino logger; none means silent (tests). */
   loggerInstance?: FastifyBaseLogger;
 }
@@ -150,10 +148,5 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     const ready = Object.values(checks).every(Boolean);
     return reply.status(ready ? 200 : 503).send({ ready, checks, ...opts.publisher?.describe?.() });
   });
-  app.get('/metrics', async (_req, reply) => {
-    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
-
-  for (const plugin of opts.plugins ?? []) await app.register(plugin);
   return app;
 }

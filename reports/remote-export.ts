@@ -5,12 +5,12 @@ import type { ReportExport } from './report-export.js';
 import { toQueryString, type ReportRequest } from './report-params.js';
 
 export async function fetchExport(server: ServerInfo, token: string, req: ReportRequest): Promise<ReportExport> {
-  const url = `${server.url}/api/reports/${req.kind}?${toQueryString(req)}`;
+  const url = `${server.queryUrl ?? server.url}/api/reports/${req.kind}?${toQueryString(req)}`;
   let res: Response;
   try {
     res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
   } catch (err) {
-    throw new AppError('export_failed', [`the running process (pid ${server.pid}, ${server.url}) did not answer: ${(err as Error).message}`], { cause: err });
+    throw new AppError('export_failed', [`the running process (pid ${server.pid}, ${server.queryUrl ?? server.url}) did not answer: ${(err as Error).message}`], { cause: err });
   }
   if (!res.ok || !res.body) throw errorFrom(res.status, await res.text());
   const header = (name: string) => (res.headers.get(name) === null ? undefined : Number(res.headers.get(name)));

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 import { bearerAuth } from './bearer-auth.js';
+import type { QuerySlots } from './query-slots.js';
 import { buildExport } from './report-export.js';
 import { parseReportRequest, type ReportInput } from './report-params.js';
 
@@ -22,6 +23,8 @@ export interface ReportRouteOptions {
    * a connection of the export's own keeps both going. Without it, `store` is used.
    */
   openExportStore?: () => Promise<Store>;
+  /** Exports share the API queries' concurrency cap; a slot is held until the body is sent. */
+  slots: QuerySlots;
 }
 
 export async function reportRoutes(app: FastifyInstance, opts: ReportRouteOptions): Promise<void> {
@@ -31,8 +34,16 @@ export async function reportRoutes(app: FastifyInstance, opts: ReportRouteOption
     if (kind !== 'summary' && kind !== 'detail') throw new AppError('not_found', [`GET /api/reports/${kind} (expected summary or detail)`]);
     const query = req.query as Record<string, unknown>;
     const request = parseReportRequest({ ...(query as ReportInput), kind, format: query.format ?? 'csv' });
-    const store = opts.openExportStore ? await opts.openExportStore() : opts.store;
+    const freeSlot = opts.slots.take();
+    let store: Store;
+    try {
+      store = opts.openExportStore ? await opts.openExportStore() : opts.store;
+    } catch (err) {
+      freeSlot();
+      throw err;
+    }
     const release = async () => {
+      freeSlot();
       if (store !== opts.store) await store.close();
     };
     let exported;

@@ -1,5 +1,6 @@
 // The store on chDB, the ClickHouse engine in-process. Only async calls are used
 // (queryAsync, insert): the synchronous query blocks the event loop for the whole call.
+import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,19 +8,19 @@ import { Session } from 'chdb';
 import { AppError } from '../core/errors.js';
 import { applyMigrations } from './migrate.js';
 import { DEAD_LETTERS_TABLE, REPLIES_TABLE } from './migrations.js';
-import { checkReadOnly, engineErrorCode, engineMessage } from './read-only-query.js';
+import type { EngineNames } from './query-guard.js';
+import { checkReadOnly, engineLimits, engineMessage, loadEngineNames, userQueryError, type QueryLimits } from './read-only-query.js';
 import { insertPayload, rowCount, type InsertRows } from './insert-payload.js';
 import { LARGE_QUERY, stringArrayExpression, stringLiteral } from './sql-literal.js';
 import {
   replyKeysOf,
   type DeadLetterRow,
   type QueryOptions,
+  type ReadOnlyOptions,
   type ReplyKey,
   type ReplyRow,
   type Store,
 } from './store.js';
-
-const READONLY = 164;
 
 // Work the engine would do on insert that buys nothing here: splitting a single-threaded parse
 // of a batch-sized input into parallel chunks (with optimize_on_insert off, insert-payload.ts,
@@ -33,8 +34,12 @@ const INSERT_COST = { input_format_parallel_parsing: 0 };
 // otherwise they do nothing.
 const BACKGROUND_PRIORITY = { os_threads_nice_value_query: 19, os_threads_nice_value_materialized_view: 19 };
 
+const KILL_RETRY_MS = 200;
+
 export class ChdbStore implements Store {
   readonly kind = 'chdb' as const;
+
+  private names: Promise<EngineNames> | undefined;
 
   private constructor(
     private readonly session: Session,
@@ -50,13 +55,16 @@ export class ChdbStore implements Store {
    * calling `onWait` once. chdb 3.4 tells that case apart only on stderr ("Cannot lock file"):
    * its error is a plain connection failure, so any of those is retried until the deadline.
    */
-  static async open(dataDir: string, { waitMs = 30_000, onWait }: { waitMs?: number; onWait?: () => void } = {}): Promise<ChdbStore> {
+  static async open(dataDir: string, { waitMs = 30_000, onWait, limits }: { waitMs?: number; onWait?: () => void; limits?: QueryLimits } = {}): Promise<ChdbStore> {
     const dir = path.join(dataDir, 'chdb');
     await mkdir(dir, { recursive: true });
     const deadline = Date.now() + waitMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        return new ChdbStore(new Session(dir), dir, new Session(dir));
+        const store = new ChdbStore(new Session(dir), dir, new Session(dir));
+        // An export's store: its session keeps these for every query it runs.
+        if (limits) await store.run(`SET ${Object.entries(engineLimits(limits)).map(([k, v]) => `${k} = ${v}`).join(', ')}`);
+        return store;
       } catch (err) {
         if ((err as { code?: unknown }).code === 'CHDB_CONNECTION' && Date.now() < deadline) {
           if (attempt === 0) onWait?.();
@@ -138,26 +146,50 @@ export class ChdbStore implements Store {
     for await (const chunk of stream) yield chunk.raw();
   }
 
-  async readOnlyQuery(sql: string, format: string): Promise<Buffer> {
+  async readOnlyQuery(sql: string, format: string, options: ReadOnlyOptions = {}): Promise<Buffer> {
     // Each user query gets a session of its own (a few ms to open on an open directory): chDB
     // hands a failed query's partial output, such as a JSON header, to the next query on the
     // same session, which must never be another caller's result or the consumer's.
     const session = new Session(this.dir);
+    const marker = `api-${randomUUID()}`;
+    let running = true;
+    // chDB cannot interrupt a call it runs; the engine stops a query that KILL QUERY names.
+    const onAbort = () => void this.killWhile(marker, () => running);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       // chDB runs in our process and, when its stdout is a terminal, adds colours and cursor
       // moves to Pretty output: bytes the caller never asked for (also in `sql --out` files).
       await session.queryAsync('SET output_format_pretty_color = 0, output_format_pretty_glue_chunks = 0', { format: 'TSV' });
       const run = async (s: string, params?: Record<string, unknown>) =>
         (params ? await session.queryBindAsync(s, params, { format: 'TSVRaw' }) : await session.queryAsync(s, { format: 'TSVRaw' })).text();
-      const checked = await checkReadOnly(sql, run);
+      this.names ??= loadEngineNames(run).catch((err: unknown) => {
+        this.names = undefined;
+        throw err;
+      });
+      const checked = await checkReadOnly(sql, run, { limits: options.limits, marker, names: await this.names });
+      if (options.signal?.aborted) throw new AppError('query_limit', ['the client went away before the query started']);
       try {
         return Buffer.from((await session.queryAsync(checked.sql, { format: checked.format ?? format })).bytes());
       } catch (err) {
-        const code = engineErrorCode(err);
-        if (code === READONLY) throw new AppError('query_refused', [engineMessage(err)], { cause: err });
         // Any engine error code is about this query; without one the engine itself failed.
-        if (code !== undefined) throw new AppError('query_invalid', [engineMessage(err)], { cause: err });
-        throw new AppError('store_unavailable', [engineMessage(err)], { cause: err });
+        throw userQueryError(err) ?? new AppError('store_unavailable', [engineMessage(err)], { cause: err });
+      }
+    } finally {
+      running = false;
+      options.signal?.removeEventListener('abort', onAbort);
+      session.close();
+    }
+  }
+
+  /** Kills the query tagged `marker`, again while it runs: it may not have been listed yet. */
+  private async killWhile(marker: string, running: () => boolean): Promise<void> {
+    const session = new Session(this.dir);
+    try {
+      while (running()) {
+        await session
+          .queryAsync(`KILL QUERY WHERE query LIKE ${stringLiteral(`%${marker}%`)} AND query NOT LIKE 'KILL%' ASYNC`, { format: 'Null' })
+          .catch(() => undefined);
+        await sleep(KILL_RETRY_MS);
       }
     } finally {
       session.close();

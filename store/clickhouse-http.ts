@@ -8,15 +8,15 @@ import { AppError } from '../core/errors.js';
 import { engineErrorCode, engineMessage } from './read-only-query.js';
 import type { QueryOptions } from './store.js';
 
-/** QueryOptions plus request-level settings. */
-export type ExecOptions = QueryOptions & { settings?: ClickHouseSettings };
+/** QueryOptions plus request-level settings, the query's id and a signal that cancels it. */
+export type ExecOptions = QueryOptions & { settings?: ClickHouseSettings; queryId?: string; signal?: AbortSignal };
 
 const EXCEPTION_TAG_HEADER = 'x-clickhouse-exception-tag';
-// The read-only guard lets a user query run for 120 s (read-only-query.ts); the client must
-// wait longer, so that the server's own limit is what ends a slow query, with its message.
-const REQUEST_TIMEOUT_MS = 150_000;
+// Longer than any QUERY_TIMEOUT_SECONDS would be impractical; the client waits longer than the
+// server's own limit, so that the server is what ends a slow query, with its message.
+const REQUEST_TIMEOUT_MS = 3_700_000;
 
-export function createServerClient(config: ClickHouseConfig, database: string | undefined): ClickHouseClient {
+export function createServerClient(config: ClickHouseConfig, database: string | undefined, settings: ClickHouseSettings = {}): ClickHouseClient {
   return createClient({
     url: config.url,
     username: config.user,
@@ -32,6 +32,7 @@ export function createServerClient(config: ClickHouseConfig, database: string | 
       // Progress headers keep a long query's idle connection alive through proxies.
       send_progress_in_http_headers: 1,
       http_headers_progress_interval_ms: '110000',
+      ...settings,
     },
   });
 }
@@ -54,6 +55,8 @@ export async function* execBody(client: ClickHouseClient, url: string, sql: stri
     response = await client.exec({
       query: sql,
       query_params: options.params,
+      ...(options.queryId ? { query_id: options.queryId } : {}),
+      ...(options.signal ? { abort_signal: options.signal } : {}),
       clickhouse_settings: { ...options.settings, default_format: options.format as ClickHouseSettings['default_format'] },
     });
   } catch (err) {
@@ -85,10 +88,11 @@ export async function* execBody(client: ClickHouseClient, url: string, sql: stri
  */
 export function guardSettings(checkedSql: string): ClickHouseSettings {
   const settings: Record<string, string> = { readonly: '1' };
-  const clause = / SETTINGS ((?:\w+ = \w+)(?:, \w+ = \w+)*)$/.exec(checkedSql)?.[1];
-  for (const pair of clause?.split(', ') ?? []) {
-    const [name, value] = pair.split(' = ') as [string, string];
-    settings[name] = value;
+  const pair = String.raw`\w+ = (?:\w+|'[\w:-]*')`;
+  const clause = new RegExp(` SETTINGS (${pair}(?:, ${pair})*)$`).exec(checkedSql)?.[1];
+  for (const item of clause?.split(', ') ?? []) {
+    const [name, value] = item.split(' = ') as [string, string];
+    settings[name] = value.replace(/^'(.*)'$/, '$1');
   }
   if (settings.readonly !== '1') throw new AppError('query_refused', ['the read-only guard did not set readonly = 1']);
   return settings as ClickHouseSettings;

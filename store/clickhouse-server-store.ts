@@ -9,23 +9,24 @@ import { createServerClient, execBody, guardSettings, unavailable, type ExecOpti
 import { clusterRunner } from './cluster-ddl.js';
 import { applyMigrations } from './migrate.js';
 import { DEAD_LETTERS_TABLE, REPLIES_TABLE } from './migrations.js';
-import { checkReadOnly, engineErrorCode, engineMessage } from './read-only-query.js';
+import { randomUUID } from 'node:crypto';
+import type { EngineNames } from './query-guard.js';
+import { checkReadOnly, engineErrorCode, engineLimits, engineMessage, loadEngineNames, userQueryError, type QueryLimits } from './read-only-query.js';
 import { insertPayload, rowCount, type InsertRows } from './insert-payload.js';
-import { replyKeysOf, type DeadLetterRow, type QueryOptions, type ReplyKey, type ReplyRow, type Store } from './store.js';
-
-const READONLY = 164;
+import { replyKeysOf, type DeadLetterRow, type QueryOptions, type ReadOnlyOptions, type ReplyKey, type ReplyRow, type Store } from './store.js';
 
 export class ClickHouseServerStore implements Store {
   readonly kind = 'clickhouse' as const;
+  private names: Promise<EngineNames> | undefined;
 
   private constructor(
     private readonly client: ClickHouseClient,
     private readonly config: ClickHouseConfig,
   ) {}
 
-  /** Creates the client; nothing is sent until the first call (migrate or ping). */
-  static open(config: ClickHouseConfig): ClickHouseServerStore {
-    return new ClickHouseServerStore(createServerClient(config, config.database), config);
+  /** Creates the client; nothing is sent until the first call (migrate or ping). `limits`: for an export's store. */
+  static open(config: ClickHouseConfig, limits?: QueryLimits): ClickHouseServerStore {
+    return new ClickHouseServerStore(createServerClient(config, config.database, limits && engineLimits(limits)), config);
   }
 
   /**
@@ -114,7 +115,7 @@ export class ClickHouseServerStore implements Store {
     return execBody(this.client, this.config.url, sql, options);
   }
 
-  async readOnlyQuery(sql: string, format: string): Promise<Buffer> {
+  async readOnlyQuery(sql: string, format: string, options: ReadOnlyOptions = {}): Promise<Buffer> {
     // The guard reports any failure of its own queries as invalid SQL; an unreachable server
     // is not the user's fault, so that error is kept and reported as what it is.
     let down: unknown;
@@ -123,16 +124,26 @@ export class ClickHouseServerStore implements Store {
         if (err instanceof AppError && err.code === 'store_unavailable') down ??= err;
         throw err;
       });
+    const queryId = `api-${randomUUID()}`;
+    // The server stops a query when its HTTP client leaves only if told to; KILL makes sure.
+    const onAbort = () => void this.text('KILL QUERY WHERE query_id = {id:String} ASYNC', { id: queryId }).catch(() => undefined);
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const checked = await checkReadOnly(sql, run).catch((err: unknown) => {
+      this.names ??= loadEngineNames(run).catch((err: unknown) => {
+        this.names = undefined;
+        throw err;
+      });
+      const checked = await checkReadOnly(sql, run, { limits: options.limits, names: await this.names }).catch((err: unknown) => {
         throw down ?? err;
       });
       // readonly also at request level, where the server applies it before parsing the SQL.
-      return await this.buffered(checked.sql, { format: checked.format ?? format, settings: guardSettings(checked.sql) });
+      const settings = { ...guardSettings(checked.sql), cancel_http_readonly_queries_on_client_close: 1 as const };
+      return await this.buffered(checked.sql, { format: checked.format ?? format, settings, queryId, signal: options.signal });
     } catch (err) {
       if (err instanceof AppError) throw err;
-      if (engineErrorCode(err) === READONLY) throw new AppError('query_refused', [engineMessage(err)], { cause: err });
-      throw new AppError('query_invalid', [engineMessage(err)], { cause: err });
+      throw userQueryError(err) ?? new AppError('query_invalid', [engineMessage(err)], { cause: err });
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
     }
   }
 

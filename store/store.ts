@@ -3,6 +3,7 @@
 // behind the same interface.
 
 import type { InsertRows } from './insert-payload.js';
+import type { QueryLimits } from './read-only-query.js';
 
 /** One row of aksita.human_agent_replies as inserted (defaults fill the rest). */
 export interface ReplyRow {
@@ -87,6 +88,13 @@ export interface QueryOptions {
   params?: Record<string, unknown>;
 }
 
+export interface ReadOnlyOptions {
+  /** What the query may use. @default DEFAULT_LIMITS (read-only-query.ts) */
+  limits?: QueryLimits;
+  /** Aborted when the caller no longer wants the result: the engine stops the query. */
+  signal?: AbortSignal;
+}
+
 export interface Store {
   readonly kind: 'chdb' | 'clickhouse';
   /** Runs pending migrations; returns the versions it applied. */
@@ -103,7 +111,7 @@ export interface Store {
   /** Runs trusted SQL and yields the output in chunks, so large results never sit in memory whole. */
   queryStream(sql: string, options: QueryOptions): AsyncIterable<Uint8Array>;
   /** Runs SQL from a user, refusing anything that is not read-only (read-only-query.ts). */
-  readOnlyQuery(sql: string, format: string): Promise<Buffer>;
+  readOnlyQuery(sql: string, format: string, options?: ReadOnlyOptions): Promise<Buffer>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -14,7 +14,7 @@ const fixtures = path.join(ROOT, 'test/fixtures/signatures');
 
 async function cli(dataDir: string, args: string[], env: Record<string, string> = {}) {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir, ...env } });
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir, QUERY_PORT: '0', ...env } });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -85,7 +85,7 @@ describe('reply-analytics CLI', () => {
   });
 
   it('the query API refuses a wrong token', async () => {
-    const res = await fetch(`${pipeline.url}/api/query`, { method: 'POST', headers: { authorization: 'Bearer wrong-token-wrong-token', 'content-type': 'application/json' }, body: '{"query":"SELECT 1"}' });
+    const res = await fetch(`${pipeline.queryUrl}/api/query`, { method: 'POST', headers: { authorization: 'Bearer wrong-token-wrong-token', 'content-type': 'application/json' }, body: '{"query":"SELECT 1"}' });
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
   });
@@ -175,7 +175,7 @@ describe('start-up failures', () => {
 describe('npm start', () => {
   it('SIGTERM to npm reaches the pipeline, which shuts down cleanly (the script execs node)', async () => {
     const dir = await tempDir();
-    const npm = spawn('npm', ['start', '--silent'], { cwd: ROOT, env: { ...process.env, DATA_DIR: dir.path, PORT: '0', WEBHOOK_SECRET: 's3cr3t' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const npm = spawn('npm', ['start', '--silent'], { cwd: ROOT, env: { ...process.env, DATA_DIR: dir.path, PORT: '0', QUERY_PORT: '0', WEBHOOK_SECRET: 's3cr3t' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     npm.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     let pid = 0;

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.js';
-import { createMetrics } from '../../core/metrics.js';
+import { createMetrics, type Metrics } from '../../core/metrics.js';
 import { buildApp } from '../../ingest/app.js';
 import { EmbeddedLog } from '../../queue/embedded-log.js';
 import { embeddedPublisher, type Publisher } from '../../queue/publisher.js';
@@ -16,12 +16,13 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function receiver(env: Record<string, string>): Promise<{ app: FastifyInstance; log: EmbeddedLog }> {
+async function receiver(env: Record<string, string>): Promise<{ app: FastifyInstance; log: EmbeddedLog; metrics: Metrics }> {
   const dir = await tempDir();
   const log = await EmbeddedLog.open({ dir: dir.path });
-  const app = await buildApp({ config: loadConfig(env), publisher: embeddedPublisher(log), metrics: createMetrics({ defaultMetrics: false }) });
+  const metrics = createMetrics({ defaultMetrics: false });
+  const app = await buildApp({ config: loadConfig(env), publisher: embeddedPublisher(log), metrics });
   cleanups.push(dir.remove, () => log.close(), () => app.close());
-  return { app, log };
+  return { app, log, metrics };
 }
 
 function post(app: FastifyInstance, url: string, body: string, signature?: string, ip = '10.0.0.1') {
@@ -202,12 +203,14 @@ describe('answers and logs', () => {
 
 describe('metrics', () => {
   it('counts requests by outcome and signature failures', async () => {
-    const { app } = await receiver({ WEBHOOK_SECRET: 's' });
+    const { app, metrics } = await receiver({ WEBHOOK_SECRET: 's' });
     const body = JSON.stringify(samplePayload());
     await post(app, '/webhook', body, sign(body, 's'));
     await post(app, '/webhook', body, sign(body, 's'));
     await post(app, '/webhook', body);
-    const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    // Served on the read API's listener (reports/read-server.ts), not the receiver's.
+    expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(404);
+    const text = await metrics.registry.metrics();
     expect(text).toMatch(/aksita_webhook_requests_total\{route="\/webhook",outcome="accepted"\} 2/);
     expect(text).toMatch(/aksita_webhook_requests_total\{route="\/webhook",outcome="signature_missing"\} 1/);
     expect(text).toMatch(/aksita_signature_failures_total\{agent="default",reason="signature_missing"\} 1/);

@@ -55,7 +55,7 @@ describe('Kafka faults', () => {
     expect(await Promise.all(more.map((b) => post(p.url, b)))).toEqual(more.map(() => 200));
     await waitFor(async () => (await idCounts(p)).size === 21, 'the twenty stored');
     // The gauge moves after the offset commit, just after the rows become visible.
-    await waitFor(async () => (await backlog(p.url)) === 0, 'the backlog gauge to reach 0');
+    await waitFor(async () => (await backlog(p.queryUrl)) === 0, 'the backlog gauge to reach 0');
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
   });

@@ -6,8 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.js';
 import { createMetrics } from '../../core/metrics.js';
-import { buildApp } from '../../ingest/app.js';
-import { readApi } from '../../reports/read-api.js';
+import { buildReadServer } from '../../reports/read-server.js';
 import { parseReportRequest } from '../../reports/report-params.js';
 import { ChdbStore } from '../../store/chdb-store.js';
 import { compareSummary, expectedSummary, inRange } from './expected.js';
@@ -23,13 +22,11 @@ let app: FastifyInstance;
 
 beforeAll(async () => {
   ({ store, dir, close } = await openFixtureStore());
-  app = await buildApp({
-    config: loadConfig({ QUERY_TOKEN: TOKEN }),
+  const { query } = loadConfig({ QUERY_TOKEN: TOKEN, QUERY_MAX_CONCURRENT: '4' });
+  app = await buildReadServer({
+    query,
     metrics: createMetrics({ defaultMetrics: false }),
-    plugins: [
-      async (instance) =>
-        instance.register(readApi, { store, token: TOKEN, scratchDir: dir, openExportStore: () => ChdbStore.open(dir) }),
-    ],
+    api: { store, token: TOKEN, scratchDir: dir, openExportStore: () => ChdbStore.open(dir, { limits: query }) },
   });
 });
 afterAll(async () => {

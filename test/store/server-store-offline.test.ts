@@ -69,7 +69,15 @@ describe('read-only settings sent with a user query', () => {
 
   it("are exactly the guard's own SETTINGS clause, with readonly = 1", async () => {
     const checked = await checkReadOnly('SELECT 1', run);
-    expect(guardSettings(checked.sql)).toEqual({ readonly: '1', max_execution_time: '120' });
+    expect(guardSettings(checked.sql)).toEqual({
+      readonly: '1',
+      max_execution_time: '30',
+      max_memory_usage: String(1024 * 1024 * 1024),
+      max_result_bytes: String(256 * 1024 * 1024),
+      result_overflow_mode: 'throw',
+      max_threads: '2',
+      os_threads_nice_value_query: '19',
+    });
     const meta = await checkReadOnly('SHOW TABLES FROM system', run);
     expect(guardSettings(meta.sql)).toEqual({ readonly: '1' });
   });
@@ -78,7 +86,7 @@ describe('read-only settings sent with a user query', () => {
     // The server applies request settings before the SQL's SETTINGS clause; SET does the same here.
     const checked = await checkReadOnly("SELECT 'ok' FORMAT CSV", run);
     const settings = guardSettings(checked.sql);
-    for (const [name, value] of Object.entries(settings).reverse()) await session.queryAsync(`SET ${name} = ${value}`, { format: 'TSV' });
+    for (const [name, value] of Object.entries(settings).reverse()) await session.queryAsync(`SET ${name} = ${/^\d+$/.test(String(value)) ? String(value) : `'${String(value)}'`}`, { format: 'TSV' });
     expect((await run(checked.sql)).trim()).toBe('ok');
     await expect(run("SELECT * FROM file('/etc/hostname', 'LineAsString')")).rejects.toThrow(/Code: 164/);
     await expect(run('SELECT 1 SETTINGS max_execution_time = 5')).rejects.toThrow(/Code: 164/);

@@ -9,6 +9,7 @@ import { detailCountQuery, detailQuery, summaryQuery } from '../../reports/repor
 import type { ReportRequest } from '../../reports/report-params.js';
 import { migrations } from '../../store/migrations.js';
 import { replyKey, type DeadLetterRow, type ReplyRow, type Store } from '../../store/store.js';
+import { queryEscapes } from './query-escapes.js';
 
 export interface ContractTarget {
   kind: Store['kind'];
@@ -241,6 +242,8 @@ export function storeContract(label: string, target: ContractTarget): void {
       for await (const chunk of store.queryStream(detail.sql, { format: 'JSONEachRow', params: detail.params })) text += Buffer.from(chunk).toString('utf8');
       expect(text.trim().split('\n').map((l) => JSON.parse(l).message_id).sort()).toEqual(['r1', 'r2', 'r3']);
     });
+
+    queryEscapes(() => store);
 
     describe('read-only queries', () => {
       let before: number;
