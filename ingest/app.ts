@@ -145,6 +145,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     for (const [name, check] of Object.entries(opts.readiness ?? {})) {
       checks[name] = await check().catch(() => false);
     }
+    // Draining for shutdown: a load balancer that checks readiness stops sending new connections
+    // before the listener closes (connections still in its accept queue then would be reset).
+    if (draining) checks.shutting_down = false;
     const ready = Object.values(checks).every(Boolean);
     return reply.status(ready ? 200 : 503).send({ ready, checks, ...opts.publisher?.describe?.() });
   });

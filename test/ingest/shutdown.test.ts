@@ -94,4 +94,18 @@ describe('shutdown', () => {
       await app.close();
     }
   });
+  it('while draining, /readyz answers 503 so a load balancer stops sending new connections', async () => {
+    const { publisher, release } = holdingPublisher();
+    release();
+    const app = await buildApp({ config: loadConfig({ WEBHOOK_SECRET: SECRET }), publisher, metrics: createMetrics({ defaultMetrics: false }) });
+    try {
+      expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+      app.drain();
+      const res = await app.inject({ method: 'GET', url: '/readyz' });
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({ ready: false, checks: { queue: true, shutting_down: false } });
+    } finally {
+      await app.close();
+    }
+  });
 });
