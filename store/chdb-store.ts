@@ -1,7 +1,7 @@
 // The store on chDB, the ClickHouse engine in-process. Only async calls are used
 // (queryAsync, insert): the synchronous query blocks the event loop for the whole call.
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Session } from 'chdb';
@@ -44,7 +44,9 @@ async function engineConfigArgs(dataDir: string): Promise<{ connectionArgs: stri
   await mkdir(runDir, { recursive: true, mode: 0o700 });
   const file = path.join(runDir, 'chdb-config.xml');
   const allowed = `${backupsDir(dataDir)}/`.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  await writeFile(file, `<clickhouse><backups><allowed_path>${allowed}</allowed_path></backups></clickhouse>\n`, { mode: 0o600 });
+  const xml = `<clickhouse><backups><allowed_path>${allowed}</allowed_path></backups></clickhouse>\n`;
+  // Rewritten only when it differs: the consumer's thread opens the store while the engine runs.
+  if ((await readFile(file, 'utf8').catch(() => '')) !== xml) await writeFile(file, xml, { mode: 0o600 });
   return { connectionArgs: [`--config-file=${file}`] };
 }
 

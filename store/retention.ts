@@ -46,7 +46,7 @@ async function applyRowTtl(run: Runner, days: number | undefined): Promise<void>
 // without its body could never be replayed. Dead letters go whole, at RETENTION_DAYS.
 async function applyRawBodyTtl(run: Runner, days: number | undefined): Promise<void> {
   if (days !== undefined) await run(`ALTER TABLE ${REPLIES_TABLE} MODIFY COLUMN raw_body TTL toDateTime(event_time) + INTERVAL ${days} DAY`);
-  else if (/`raw_body`[^\n]*\bTTL\b/.test(await createQuery(run, REPLIES_TABLE))) await run(`ALTER TABLE ${REPLIES_TABLE} MODIFY COLUMN raw_body REMOVE TTL`);
+  else if (/`raw_body` [^`]*\bTTL\b/.test(await createQuery(run, REPLIES_TABLE))) await run(`ALTER TABLE ${REPLIES_TABLE} MODIFY COLUMN raw_body REMOVE TTL`);
 }
 
 /** Brings the tables' TTL in line with `retention`; returns what changed. */
