@@ -2,7 +2,10 @@
 import { loadConfig } from '../core/config.js';
 import { isAppError } from '../core/errors.js';
 import { alertsCommand } from './alerts-command.js';
+import { backupCommand, restoreCommand } from './backup-command.js';
 import { UsageError, type Command } from './command.js';
+import { deadLettersCommand } from './dead-letters-command.js';
+import { eraseCommand } from './erase-command.js';
 import { reportCommand } from './report-command.js';
 import { sqlCommand } from './sql-command.js';
 import { consumeCommand, ingestCommand, startCommand } from './start-command.js';
@@ -14,6 +17,10 @@ const commands: Record<string, Command> = {
   sql: sqlCommand,
   report: reportCommand,
   alerts: alertsCommand,
+  erase: eraseCommand,
+  'dead-letters': deadLettersCommand,
+  backup: backupCommand,
+  restore: restoreCommand,
 };
 
 const usage = () => `Usage: reply-analytics <command> [options]
@@ -27,7 +34,7 @@ ${Object.values(commands)
 Configuration comes from environment variables; see .env.example.`;
 
 // Exit codes: 0 success, 1 failure while running, 2 bad arguments, configuration or query.
-const USER_ERRORS = new Set(['config_invalid', 'query_invalid', 'query_refused', 'query_token_refused']);
+const USER_ERRORS = new Set(['config_invalid', 'query_invalid', 'query_refused', 'query_token_refused', 'admin_invalid', 'operation_unsupported', 'restore_refused']);
 
 async function main(argv: string[]): Promise<number | 'keep-running'> {
   // Everything written under DATA_DIR is the owner's alone, chDB's own files included (it

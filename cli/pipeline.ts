@@ -15,7 +15,7 @@ import { startAlertEvaluator } from '../alerts/evaluator.js';
 import { assertReceiverSecured, type Config, type KafkaConfig } from '../core/config.js';
 import { AppError, isAppError } from '../core/errors.js';
 import { createMetrics } from '../core/metrics.js';
-import { lockDataDir, queryToken, removeServerInfo, writeServerInfo, type RunRole } from '../core/run-files.js';
+import { adminToken, lockDataDir, queryToken, removeServerInfo, writeServerInfo, type RunRole } from '../core/run-files.js';
 import { BackgroundConsumer } from '../consumer/background-consumer.js';
 import { KafkaReplyConsumer } from '../consumer/kafka-consumer.js';
 import { buildApp } from '../ingest/app.js';
@@ -25,7 +25,10 @@ import { KafkaPublisher, prepareTopic, withTimeout } from '../queue/kafka-publis
 import { embeddedQueueName } from '../queue/log-identity.js';
 import { embeddedPublisher, type Publisher } from '../queue/publisher.js';
 import { buildReadServer, type ReadServerOptions } from '../reports/read-server.js';
+import { dataOps } from './data-ops.js';
+import { clusterRunner } from '../store/cluster-ddl.js';
 import { openStore } from '../store/open-store.js';
+import { applyRetention } from '../store/retention.js';
 import type { Store } from '../store/store.js';
 
 export type Role = 'all' | 'ingest' | 'consume';
@@ -62,6 +65,7 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
   const closers: (() => Promise<void>)[] = [];
   const readiness: Record<string, () => Promise<boolean>> = {};
   let api: ReadServerOptions['api'];
+  let admin: ReadServerOptions['admin'];
   let readServer: FastifyInstance | undefined;
   let store: Store | undefined;
   let publisher: Publisher | undefined;
@@ -99,6 +103,9 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
       if (applied.length > 0) logger.info({ applied }, 'schema migrations applied');
       const s = store;
       readiness.store = async () => (await s.ping(), true);
+      const retention = await applyRetention(clusterRunner(async (sql) => (await s.query(sql, { format: 'TSVRaw' })).toString('utf8'), config.clickhouse?.cluster), config.retention);
+      if (retention.length > 0) logger.info({ retention }, 'retention settings applied');
+      admin = { token: await adminToken(config.dataDir, config.adminToken), ops: dataOps(s, config.dataDir) };
       const token = await queryToken(config.dataDir, config.queryToken);
       api = { store: s, token, scratchDir: path.join(config.dataDir, 'run'), openExportStore: () => openStore(config, undefined, config.query) };
     }
@@ -154,9 +161,9 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
     const address = await listen(app, config.port, config.host, 'PORT/HOST');
     listening = true;
     url = localUrl(address, config.host);
-    readServer = await buildReadServer({ query: config.query, metrics, loggerInstance: logger, ...(api ? { api } : {}) });
+    readServer = await buildReadServer({ query: config.query, metrics, loggerInstance: logger, ...(api ? { api } : {}), ...(admin ? { admin } : {}) });
     queryUrl = localUrl(await listen(readServer, config.query.port, config.query.host, 'QUERY_PORT/QUERY_HOST'), config.query.host);
-    await writeServerInfo(config.dataDir, { pid: process.pid, url, queryUrl, startedAt: new Date().toISOString(), queryTokenFrom: config.queryToken ? 'QUERY_TOKEN' : 'file' }, runRole);
+    await writeServerInfo(config.dataDir, { pid: process.pid, url, queryUrl, startedAt: new Date().toISOString(), queryTokenFrom: config.queryToken ? 'QUERY_TOKEN' : 'file', adminTokenFrom: config.adminToken ? 'ADMIN_TOKEN' : 'file' }, runRole);
   } catch (err) {
     await teardown().catch((cleanupErr: unknown) => logger.error({ err: cleanupErr }, 'could not release everything after a failed start'));
     throw err;

@@ -201,6 +201,13 @@ export const envSchema = z.object({
   CLICKHOUSE_CLUSTER: z.string().regex(/^[A-Za-z0-9_.{}-]{1,128}$/, { message: 'expected a cluster name from remote_servers, or a macro such as {cluster}' }).optional(),
   // Alerts: rules evaluated in the pipeline process and generated for Grafana (core/alert-config.ts).
   ...alertEnv,
+  // Operating the data (README, "Operating the data"): retention and the admin endpoint.
+  /** Days replies, dead letters and rollups are kept (ClickHouse TTL, by event or receipt time); unset: forever. */
+  RETENTION_DAYS: int(1, 100_000).optional(),
+  /** Days after which raw_body alone is cleared (column TTL) while analytic columns stay; unset: kept as long as the row. */
+  RAW_BODY_DAYS: int(1, 100_000).optional(),
+  /** Bearer token of the admin endpoints (/api/admin/*: erase, dead-letter replay, backup); generated into DATA_DIR/run/admin-token when unset. */
+  ADMIN_TOKEN: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
   /** pino log level. @default info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -246,6 +253,10 @@ export interface Config {
   batchMaxRows: number;
   batchMaxWaitMs: number;
   queryToken: string | undefined;
+  /** ADMIN_TOKEN; unset: DATA_DIR/run/admin-token. */
+  adminToken: string | undefined;
+  /** RETENTION_DAYS and RAW_BODY_DAYS; undefined = keep. */
+  retention: RetentionConfig;
   logLevel: Env['LOG_LEVEL'];
   /** Set when KAFKA_BROKERS is: Kafka is the queue. */
   kafka: KafkaConfig | undefined;
@@ -253,6 +264,11 @@ export interface Config {
   clickhouse: ClickHouseConfig | undefined;
   /** Alert rules' thresholds and where notifications go (ALERT_*). */
   alerts: AlertConfig;
+}
+
+export interface RetentionConfig {
+  days: number | undefined;
+  rawBodyDays: number | undefined;
 }
 
 export interface ReceiverLimits {
@@ -334,6 +350,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       `  MAX_BODY_BYTES=${e.MAX_BODY_BYTES}: expected at most ${KAFKA_MAX_BODY_BYTES} with KAFKA_BROKERS set (a Kafka broker takes records up to about 1 MiB by default, key and headers included)`,
     ]);
   }
+  if (e.RETENTION_DAYS !== undefined && e.RAW_BODY_DAYS !== undefined && e.RAW_BODY_DAYS > e.RETENTION_DAYS) {
+    throw new AppError('config_invalid', [`  RAW_BODY_DAYS=${e.RAW_BODY_DAYS}: expected at most RETENTION_DAYS (${e.RETENTION_DAYS}); the whole row is gone by then`]);
+  }
   if (e.CLICKHOUSE_CLUSTER && !e.CLICKHOUSE_URL) {
     throw new AppError('config_invalid', [`  CLICKHOUSE_CLUSTER=${JSON.stringify(e.CLICKHOUSE_CLUSTER)}: expected CLICKHOUSE_URL to be set too (the embedded chDB store has no cluster)`]);
   }
@@ -362,6 +381,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     batchMaxRows: e.BATCH_MAX_ROWS,
     batchMaxWaitMs: e.BATCH_MAX_WAIT_MS,
     queryToken: e.QUERY_TOKEN,
+    adminToken: e.ADMIN_TOKEN,
+    retention: { days: e.RETENTION_DAYS, rawBodyDays: e.RAW_BODY_DAYS },
     logLevel: e.LOG_LEVEL,
     kafka: e.KAFKA_BROKERS
       ? {

@@ -34,6 +34,10 @@ export const errorCatalogue = {
   // Report errors (reply-analytics report, GET /api/reports/*)
   report_invalid: { status: 400, message: 'The report parameters are invalid: %s' },
   export_failed: { status: 502, message: 'The export failed: %s. No file was written.' },
+  // Operating the data (reply-analytics erase, dead-letters, backup, restore; /api/admin/*)
+  admin_invalid: { status: 400, message: 'The admin request is invalid: %s' },
+  operation_unsupported: { status: 400, message: 'Not supported here: %s' },
+  restore_refused: { status: 409, message: 'Nothing was restored: %s' },
   // Start-up and CLI errors
   query_token_refused: { status: 401, message: 'The running process (pid %s) does not take this query token: %s. Expected the QUERY_TOKEN it was started with.' },
   config_invalid: { status: 500, message: 'Configuration is invalid:\n%s' },

@@ -16,6 +16,8 @@ export interface ServerInfo {
   startedAt: string;
   /** Where its query token comes from: the QUERY_TOKEN it was started with, or DATA_DIR/run/query-token. */
   queryTokenFrom?: 'QUERY_TOKEN' | 'file';
+  /** Where its admin token comes from: ADMIN_TOKEN, or DATA_DIR/run/admin-token. */
+  adminTokenFrom?: 'ADMIN_TOKEN' | 'file';
 }
 
 const runDir = (dataDir: string) => path.join(dataDir, 'run');
@@ -23,7 +25,7 @@ const runDir = (dataDir: string) => path.join(dataDir, 'run');
 export type RunRole = 'server' | 'ingest';
 const infoFile = (dataDir: string, role: RunRole) => path.join(runDir(dataDir), `${role}.json`);
 const lockFile = (dataDir: string, role: RunRole) => path.join(runDir(dataDir), `${role}.lock`);
-const tokenFile = (dataDir: string) => path.join(runDir(dataDir), 'query-token');
+const tokenFile = (dataDir: string, name = 'query-token') => path.join(runDir(dataDir), name);
 
 function alive(pid: number): boolean {
   try {
@@ -103,19 +105,28 @@ export async function removeServerInfo(dataDir: string, role: RunRole = 'server'
 }
 
 /** QUERY_TOKEN when configured; otherwise a random token kept in DATA_DIR/run/query-token. */
-export async function queryToken(dataDir: string, configured: string | undefined): Promise<string> {
+export function queryToken(dataDir: string, configured: string | undefined): Promise<string> {
+  return tokenOf(dataDir, configured, 'query-token', 'the query token');
+}
+
+/** ADMIN_TOKEN when configured; otherwise a random token kept in DATA_DIR/run/admin-token. */
+export function adminToken(dataDir: string, configured: string | undefined): Promise<string> {
+  return tokenOf(dataDir, configured, 'admin-token', 'the admin token');
+}
+
+async function tokenOf(dataDir: string, configured: string | undefined, name: string, what: string): Promise<string> {
   if (configured) return configured;
-  const file = tokenFile(dataDir);
+  const file = tokenFile(dataDir, name);
   const mode = await stat(file).then((s) => s.mode, () => undefined);
-  // Anyone who can read the token can read every reply through the query API.
+  // Anyone who can read the token can do what it grants.
   if (mode !== undefined && (mode & GROUP_OR_OTHER) !== 0) {
-    throw new AppError('config_invalid', [`  ${file}: the query token is readable by group or others (mode ${octal(mode)}); expected it readable by its owner only: chmod 600 ${file}`]);
+    throw new AppError('config_invalid', [`  ${file}: ${what} is readable by group or others (mode ${octal(mode)}); expected it readable by its owner only: chmod 600 ${file}`]);
   }
   const existing = await readFile(file, 'utf8').catch(() => undefined);
   if (existing?.trim()) return existing.trim();
   const token = randomBytes(24).toString('base64url');
   await mkdir(runDir(dataDir), { recursive: true, mode: 0o700 });
-  await writeFile(tokenFile(dataDir), token, { mode: 0o600 });
+  await writeFile(file, token, { mode: 0o600 });
   return token;
 }
 

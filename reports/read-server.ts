@@ -7,6 +7,7 @@ import type { QueryConfig } from '../core/config.js';
 import { AppError, isAppError } from '../core/errors.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Store } from '../store/store.js';
+import { adminRoutes, type AdminOps } from './admin-routes.js';
 import { readApi } from './read-api.js';
 
 export interface ReadServerOptions {
@@ -21,6 +22,8 @@ export interface ReadServerOptions {
     /** Opens another connection to the same data for one export, within the query limits. */
     openExportStore?: () => Promise<Store>;
   };
+  /** /api/admin/* behind its own token (erase, dead letters, backup); only with the read API. */
+  admin?: { token: string; ops: AdminOps };
   /** A pino logger; none means silent (tests). */
   loggerInstance?: FastifyBaseLogger;
 }
@@ -72,5 +75,7 @@ export async function buildReadServer(opts: ReadServerOptions): Promise<FastifyI
     return reply.type(opts.metrics.registry.contentType).send(await opts.metrics.registry.metrics());
   });
   if (opts.api) await app.register(readApi, { ...opts.api, limits: opts.query, maxConcurrent: opts.query.maxConcurrent });
+  // A plugin of its own: its token hook applies to these routes only.
+  if (opts.api && opts.admin) await app.register(adminRoutes, opts.admin);
   return app;
 }

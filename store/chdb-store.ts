@@ -1,11 +1,12 @@
 // The store on chDB, the ClickHouse engine in-process. Only async calls are used
 // (queryAsync, insert): the synchronous query blocks the event loop for the whole call.
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Session } from 'chdb';
 import { AppError } from '../core/errors.js';
+import { backupsDir } from './backup.js';
 import { applyMigrations } from './migrate.js';
 import { DEAD_LETTERS_TABLE, REPLIES_TABLE } from './migrations.js';
 import type { EngineNames } from './query-guard.js';
@@ -36,6 +37,19 @@ const BACKGROUND_PRIORITY = { os_threads_nice_value_query: 19, os_threads_nice_v
 
 const KILL_RETRY_MS = 200;
 
+// BACKUP ... TO File() needs backups.allowed_path, which is server configuration: a file given
+// when the process first opens the directory (every later session shares that engine).
+async function engineConfigArgs(dataDir: string): Promise<{ connectionArgs: string[] }> {
+  const runDir = path.join(dataDir, 'run');
+  await mkdir(runDir, { recursive: true, mode: 0o700 });
+  const file = path.join(runDir, 'chdb-config.xml');
+  const allowed = `${backupsDir(dataDir)}/`.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const xml = `<clickhouse><backups><allowed_path>${allowed}</allowed_path></backups></clickhouse>\n`;
+  // Rewritten only when it differs: the consumer's thread opens the store while the engine runs.
+  if ((await readFile(file, 'utf8').catch(() => '')) !== xml) await writeFile(file, xml, { mode: 0o600 });
+  return { connectionArgs: [`--config-file=${file}`] };
+}
+
 export class ChdbStore implements Store {
   readonly kind = 'chdb' as const;
 
@@ -58,10 +72,11 @@ export class ChdbStore implements Store {
   static async open(dataDir: string, { waitMs = 30_000, onWait, limits }: { waitMs?: number; onWait?: () => void; limits?: QueryLimits } = {}): Promise<ChdbStore> {
     const dir = path.join(dataDir, 'chdb');
     await mkdir(dir, { recursive: true });
+    const args = await engineConfigArgs(dataDir);
     const deadline = Date.now() + waitMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        const store = new ChdbStore(new Session(dir), dir, new Session(dir));
+        const store = new ChdbStore(new Session(dir, args), dir, new Session(dir, args));
         // An export's store: its session keeps these for every query it runs.
         if (limits) await store.run(`SET ${Object.entries(engineLimits(limits)).map(([k, v]) => `${k} = ${v}`).join(', ')}`);
         return store;

@@ -12,6 +12,8 @@ export const DATABASE = 'aksita';
 export const REPLIES_TABLE = `${DATABASE}.human_agent_replies`;
 export const DEAD_LETTERS_TABLE = `${DATABASE}.dead_letters`;
 export const MIGRATIONS_TABLE = `${DATABASE}.schema_migrations`;
+export const ROLLUP_TABLE = `${DATABASE}.replies_5m`;
+export const APPLIED_SETTINGS_TABLE = `${DATABASE}.applied_settings`;
 
 // How many recent insert tokens a table remembers to make a retried batch a no-op.
 // ClickHouse's default for non-replicated tables is 0 (off); see ARCHITECTURE.md, "Exactly once".
@@ -311,6 +313,20 @@ export const migrations: readonly Migration[] = [
     // Migration 3 stays as it was: stores that ran it keep their record, and a fresh store
     // runs 3 and then this. The view goes first, so no insert meets a view without its table.
     statements: [`DROP VIEW IF EXISTS ${DATABASE}.credits_daily_mv`, `DROP TABLE IF EXISTS ${DATABASE}.credits_daily`],
+  },
+  {
+    version: 6,
+    name: 'applied settings',
+    // Settings that change the schema when they change (RETENTION_DAYS, RAW_BODY_DAYS): the value
+    // last applied, so that start-up alters the tables only when the setting differs
+    // (store/retention.ts). The latest applied_at wins.
+    statements: [
+      `CREATE TABLE IF NOT EXISTS ${APPLIED_SETTINGS_TABLE} (
+        name String,
+        value String COMMENT 'empty: not set',
+        applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
+      ) ENGINE = ReplacingMergeTree(applied_at) ORDER BY name`,
+    ],
   },
 ];
 
