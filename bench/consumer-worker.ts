@@ -20,11 +20,14 @@ import type { ReplyRow } from '../store/store.js';
 import { signedPool } from './payloads.js';
 
 export interface ConsumerJob {
-  mode: 'embedded' | 'kafka' | 'raw';
+  /** kafka_sasl_ssl: as kafka, with `kafkaEnv` naming the SASL_SSL listener and its credentials. */
+  mode: 'embedded' | 'kafka' | 'kafka_sasl_ssl' | 'raw';
   dataDir: string;
   rows: number;
   prefix: string;
   brokers?: string[];
+  /** KAFKA_* variables (KAFKA_BROKERS, KAFKA_SSL*, KAFKA_SASL_*) over `brokers`, as a process would be configured. */
+  kafkaEnv?: Record<string, string>;
 }
 
 export interface ConsumerResult {
@@ -113,7 +116,7 @@ async function embedded(): Promise<ConsumerResult> {
 }
 
 async function kafka(): Promise<ConsumerResult> {
-  const env = loadConfig({ KAFKA_BROKERS: job.brokers!.join(','), DATA_DIR: job.dataDir });
+  const env = loadConfig({ ...(job.brokers && { KAFKA_BROKERS: job.brokers.join(',') }), ...job.kafkaEnv, DATA_DIR: job.dataDir });
   const config: KafkaConfig = { ...env.kafka!, topic: `bench-${job.prefix}`, groupId: `bench-${job.prefix}` };
   // The consumer logs when it joins its group: that is when the timing starts.
   const clock = drainClock(job.rows);
@@ -175,6 +178,6 @@ async function raw(): Promise<ConsumerResult> {
   return { rows: job.rows, stored, rowsPerS: job.rows / seconds, withJsonRowsPerS: job.rows / (seconds + buildSeconds) };
 }
 
-const run = { embedded, kafka, raw }[job.mode];
+const run = { embedded, kafka, kafka_sasl_ssl: kafka, raw }[job.mode];
 process.stdout.write(`${JSON.stringify(await run())}\n`);
 process.exit(0);

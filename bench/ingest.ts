@@ -1,9 +1,10 @@
 // Section 1: ingest throughput and latency. Three servers, each its own process on the server
 // core: (a) bare fastify, the baseline; (b) `reply-analytics start` (embedded log, fsync'd, with
 // its consumer storing into chDB in the same process, as it runs in embedded mode); (c)
-// `reply-analytics ingest` publishing to Kafka with acks from all in-sync replicas. Rounds
-// interleave the three so drift on the machine hits all alike, and each ratio is taken within
-// one round; while one server is measured the other two are frozen (SIGSTOP), because their
+// `reply-analytics ingest` publishing to Kafka with acks from all in-sync replicas, over the
+// broker's plaintext listener and (d) over its SASL_SSL one (TLS, SCRAM-SHA-512). Rounds
+// interleave the four so drift on the machine hits all alike, and each ratio is taken within
+// one round; while one server is measured the others are frozen (SIGSTOP), because their
 // background work (chDB merges after a run, timers) shares the server core. Then latency at a
 // fixed rate of half of (b)'s maximum (and, in the full run, of a quarter of it for (b)).
 import path from 'node:path';
@@ -17,7 +18,7 @@ export const SECRET = 'bench-webhook-secret';
 const CONNECTIONS = 100;
 
 interface Target {
-  key: 'bare' | 'embedded' | 'kafka';
+  key: 'bare' | 'embedded' | 'kafka' | 'kafka_sasl_ssl';
   label: string;
   server: ServerProcess;
 }
@@ -28,7 +29,7 @@ export async function settle(t: Target | { key: string; server: ServerProcess },
   for (;;) {
     let pending = 0;
     if (t.key === 'embedded') pending = await metric(t.server.queryUrl, 'aksita_queue_backlog_events');
-    if (t.key === 'kafka') pending = ((await (await fetch(`${t.server.url}/readyz`)).json()) as { fallbackBacklog?: number }).fallbackBacklog ?? 0;
+    if (t.key.startsWith('kafka')) pending = ((await (await fetch(`${t.server.url}/readyz`)).json()) as { fallbackBacklog?: number }).fallbackBacklog ?? 0;
     if (pending === 0) return;
     if (Date.now() > deadline) throw new Error(`${t.key}: ${pending} events still queued after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
@@ -71,14 +72,19 @@ export async function ingestSection(ctx: BenchContext): Promise<void> {
     }
   };
   try {
-    ctx.log('ingest: starting bare fastify, receiver + embedded log, receiver + Kafka');
+    ctx.log('ingest: starting bare fastify, receiver + embedded log, receiver + Kafka (plaintext and SASL_SSL)');
     const start = (argv: string[], extra: Record<string, string>) => spawnServer({ argv, env: { ...env, ...extra }, core: CORES.server });
     targets.push({ key: 'bare', label: 'bare fastify (baseline)', server: await start(tsArgv('bare-server.ts'), {}) });
     targets.push({ key: 'embedded', label: 'receiver + embedded log', server: await start(cliArgv('start'), { DATA_DIR: path.join(ctx.scratch, 'ingest-embedded') }) });
     targets.push({
       key: 'kafka',
       label: 'receiver + Kafka',
-      server: await start(cliArgv('ingest'), { DATA_DIR: path.join(ctx.scratch, 'ingest-kafka'), KAFKA_BROKERS: broker.bootstrap, KAFKA_TOPIC: `bench-ingest-${runId}` }),
+      server: await start(cliArgv('ingest'), { DATA_DIR: path.join(ctx.scratch, 'ingest-kafka'), ...broker.env('plaintext'), KAFKA_TOPIC: `bench-ingest-${runId}` }),
+    });
+    targets.push({
+      key: 'kafka_sasl_ssl',
+      label: 'receiver + Kafka (SASL_SSL, SCRAM-SHA-512)',
+      server: await start(cliArgv('ingest'), { DATA_DIR: path.join(ctx.scratch, 'ingest-kafka-sasl-ssl'), ...broker.env('sasl_ssl'), KAFKA_TOPIC: `bench-ingest-sasl-ssl-${runId}` }),
     });
 
     for (const t of targets) perSecond.set(t.key, (await alone(t, () => autocannon(job(t, warmup)))).requestsPerS);
@@ -88,7 +94,7 @@ export async function ingestSection(ctx: BenchContext): Promise<void> {
     // depends on what else the machine does, so it shows the receiver's own cost on a busy machine.
     const cpuUs = new Map<string, number[]>(targets.map((t) => [t.key, []]));
     const p99 = new Map<string, number[]>(targets.map((t) => [t.key, []]));
-    const ratios = { embedded: [] as number[], kafka: [] as number[] };
+    const ratios = { embedded: [] as number[], kafka: [] as number[], kafka_sasl_ssl: [] as number[] };
     for (let r = 0; r < rounds; r++) {
       const round: Record<string, number> = {};
       for (const t of targets) {
@@ -104,9 +110,12 @@ export async function ingestSection(ctx: BenchContext): Promise<void> {
       }
       ratios.embedded.push(round.embedded! / round.bare!);
       ratios.kafka.push(round.kafka! / round.bare!);
+      ratios.kafka_sasl_ssl.push(round.kafka_sasl_ssl! / round.bare!);
     }
-    const kafkaState = (await (await fetch(`${targets[2]!.server.url}/readyz`)).json()) as { kafka?: string };
-    if (kafkaState.kafka !== 'connected') ctx.notes.push(`ingest kafka: the receiver was in ${kafkaState.kafka} mode at the end (Kafka did not acknowledge in time).`);
+    for (const t of targets.filter((x) => x.key.startsWith('kafka'))) {
+      const kafkaState = (await (await fetch(`${t.server.url}/readyz`)).json()) as { kafka?: string };
+      if (kafkaState.kafka !== 'connected') ctx.notes.push(`ingest ${t.key}: the receiver was in ${kafkaState.kafka} mode at the end (Kafka did not acknowledge in time).`);
+    }
 
     const S = '1. ingest';
     for (const t of targets) ctx.rows.push({ section: S, measure: `${t.label}: max throughput (${CONNECTIONS} connections)`, unit: 'req/s', figure: figure(rps.get(t.key)!) });
@@ -114,16 +123,23 @@ export async function ingestSection(ctx: BenchContext): Promise<void> {
     const bk = figure(ratios.kafka);
     ctx.rows.push({ section: S, measure: 'embedded / bare (same round)', unit: 'ratio', figure: be, target: { text: '≥ 0.60', met: be.median >= 0.6 } });
     ctx.rows.push({ section: S, measure: 'Kafka / bare (same round)', unit: 'ratio', figure: bk, target: { text: '≥ 0.50', met: bk.median >= 0.5 } });
+    const bs = figure(ratios.kafka_sasl_ssl);
+    ctx.rows.push({ section: S, measure: 'Kafka SASL_SSL / bare (same round)', unit: 'ratio', figure: bs, target: { text: '≥ 0.50', met: bs.median >= 0.5 } });
+    ctx.rows.push({ section: S, measure: 'Kafka SASL_SSL / Kafka plaintext (same round)', unit: 'ratio', figure: figure(ratios.kafka_sasl_ssl.map((v, i) => v / ratios.kafka[i]!)) });
     for (const t of targets) ctx.rows.push({ section: S, measure: `${t.label}: p99 at max throughput`, unit: 'ms', figure: figure(p99.get(t.key)!) });
     for (const t of targets) {
-      const through = t.key === 'embedded' ? ', through storage in chDB' : t.key === 'kafka' ? ' (the receiver process; the broker runs on the other core)' : '';
+      const through = t.key === 'embedded' ? ', through storage in chDB' : t.key.startsWith('kafka') ? ' (the receiver process; the broker runs on the other core)' : '';
       ctx.rows.push({ section: S, measure: `${t.label}: CPU per accepted webhook${through}`, unit: 'µs', figure: figure(cpuUs.get(t.key)!) });
     }
     const cpuRatio = (key: string) => figure(cpuUs.get('bare')!.map((bare, i) => bare / cpuUs.get(key)![i]!));
     ctx.rows.push({ section: S, measure: 'bare / embedded CPU per webhook (same round; the throughput ratio a saturated core allows)', unit: 'ratio', figure: cpuRatio('embedded') });
     ctx.rows.push({ section: S, measure: 'bare / Kafka CPU per webhook (same round)', unit: 'ratio', figure: cpuRatio('kafka') });
+    ctx.rows.push({ section: S, measure: 'bare / Kafka SASL_SSL CPU per webhook (same round)', unit: 'ratio', figure: cpuRatio('kafka_sasl_ssl') });
     ctx.json.ingest_embedded_vs_bare = be.median;
     ctx.json.ingest_kafka_vs_bare = bk.median;
+    ctx.json.ingest_kafka_sasl_ssl_vs_bare = bs.median;
+    ctx.json.ingest_kafka_cpu_us_per_webhook = figure(cpuUs.get('kafka')!).median;
+    ctx.json.ingest_kafka_sasl_ssl_cpu_us_per_webhook = figure(cpuUs.get('kafka_sasl_ssl')!).median;
     const embeddedMax = figure(rps.get('embedded')!).median;
     ctx.shared.embeddedMaxRps = embeddedMax;
 
