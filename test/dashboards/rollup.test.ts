@@ -105,7 +105,7 @@ describe('a store migrated before any reply arrived', () => {
 
   it('has no daily rollup (migration 5 dropped what migration 3 created), and inserts went through', async () => {
     expect(await dailyRollup(store)).toEqual([]);
-    expect((await runTable(store, 'SELECT max(version) FROM aksita.schema_migrations FINAL')).rows).toEqual([[5]]);
+    expect((await runTable(store, 'SELECT count() FROM aksita.schema_migrations FINAL WHERE version = 5')).rows).toEqual([[1]]);
     expect(await replyCount(store)).toBe(rows.length);
   });
 
@@ -159,7 +159,7 @@ describe('a store that held replies and a filled daily rollup when migration 5 r
       expect(await dailyRollup(store)).toEqual(['credits_daily', 'credits_daily_mv']);
       expect((await runTable(store, 'SELECT count() > 0 FROM aksita.credits_daily')).rows).toEqual([[1]]);
 
-      expect(await applyMigrations(run)).toEqual([5]);
+      expect(await applyMigrations(run, migrations.filter((m) => m.version <= 5))).toEqual([5]);
       expect(await dailyRollup(store)).toEqual([]);
       // A crash before migration 5 was recorded: running it again is harmless.
       for (const statement of migrations.find((m) => m.version === 5)!.statements) await run(statement);
