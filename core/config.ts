@@ -417,7 +417,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
 export function assertReceiverSecured(config: Config): void {
   if (config.unsignedMode && !config.allowUnsigned) {
     throw new AppError('config_invalid', [
-      '  WEBHOOK_SECRET, WEBHOOK_AGENTS: expected a secret (the one set in Aksita\'s agent settings); to accept unsigned webhooks from anyone instead, set ALLOW_UNSIGNED=true',
+      '  WEBHOOK_SECRET, WEBHOOK_AGENTS: expected a secret (the one set in Aksita\'s agent settings), e.g. WEBHOOK_SECRET=s3cr3t npm start; to accept unsigned webhooks from anyone instead, set ALLOW_UNSIGNED=true',
     ]);
   }
 }
