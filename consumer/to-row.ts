@@ -2,7 +2,7 @@
 // here because the queue may hold events from an older ingest, or be replayed after a fix.
 import { AppError } from '../core/errors.js';
 import { describeIssues, payloadSchema } from '../core/payload.js';
-import { parseBody } from '../ingest/parse-body.js';
+import { parseBody } from '../core/parse-body.js';
 import type { QueuedEnvelope } from '../queue/envelope.js';
 import { toClickHouseTime, type DeadLetterRow, type ReplyRow } from '../store/store.js';
 

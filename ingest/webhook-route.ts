@@ -7,11 +7,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AGENT_NAME, type Config } from '../core/config.js';
 import { AppError, type ErrorCode } from '../core/errors.js';
 import type { Metrics } from '../core/metrics.js';
+import { parseBody } from '../core/parse-body.js';
 import { describeIssues, MAX_ID_LENGTH, payloadSchema } from '../core/payload.js';
 import type { Envelope } from '../queue/envelope.js';
 import type { Publisher } from '../queue/publisher.js';
 import { FailureLimiter } from './failure-limiter.js';
-import { parseBody } from './parse-body.js';
 import { verifySignature } from './signature.js';
 
 export interface WebhookRouteOptions {

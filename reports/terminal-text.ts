@@ -5,6 +5,7 @@
 // exact bytes (CSV, Parquet).
 
 // C0 controls except tab and newline, DEL, and the C1 controls U+0080–U+009F (U+009B is CSI).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 /** One control character as shown: its Unicode control picture (␛ for ESC: one column, so a table row shifts little), or \u00XX for C1, which has none. */

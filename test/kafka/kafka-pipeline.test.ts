@@ -7,7 +7,6 @@ import type { KafkaConfig } from '../../core/config.js';
 import { KafkaReplyConsumer } from '../../consumer/kafka-consumer.js';
 import type { Envelope } from '../../queue/envelope.js';
 import { createKafka } from '../../queue/kafka-client.js';
-import { fromKafkaMessage } from '../../queue/kafka-message.js';
 import { ChdbStore } from '../../store/chdb-store.js';
 import type { Store } from '../../store/store.js';
 import { waitFor } from '../helpers/pipeline-process.js';

@@ -149,7 +149,7 @@ describe('progress bar', () => {
     const bar = progressBar(stream, 'export', 200, 'rows');
     bar.add(100);
     bar.finish();
-    expect(chunks[0]).toMatch(/export \[#+-+\]  50% 100 rows of 200 rows/);
+    expect(chunks[0]).toMatch(/export \[#+-+\] {2}50% 100 rows of 200 rows/);
     expect(chunks.at(-1)).toMatch(/100% 200 rows of 200 rows .*\n$/);
   });
 });

@@ -34,7 +34,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     } catch (err) {
       // Keep dataDir: broker.log in it is what explains the failure.
       const why = `Kafka test broker failed to start (data kept in ${dataDir}): ${err instanceof Error ? err.message : String(err)}`;
-      if (attempt === 2) throw new Error(why);
+      if (attempt === 2) throw new Error(why, { cause: err });
       console.log(`[kafka] ${why}\n[kafka] trying once more`);
     }
   }

@@ -1,7 +1,7 @@
 // parseBody's structural checks: duplicate keys anywhere (found by counting keys, then named by
 // a second walk), nesting depth, and strings that hold quotes, backslashes and colons.
 import { describe, expect, it } from 'vitest';
-import { MAX_DEPTH, parseBody } from '../../ingest/parse-body.js';
+import { MAX_DEPTH, parseBody } from '../../core/parse-body.js';
 
 const parse = (text: string) => parseBody(Buffer.from(text, 'utf8'));
 

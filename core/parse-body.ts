@@ -3,7 +3,7 @@
 // keys (via fastify's secure-json-parse) and absurd nesting.
 import { isUtf8 } from 'node:buffer';
 import sjson from 'secure-json-parse';
-import type { ErrorCode } from '../core/errors.js';
+import type { ErrorCode } from './errors.js';
 
 export const MAX_DEPTH = 32;
 
