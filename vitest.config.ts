@@ -31,7 +31,14 @@ export const UNIT_ELSEWHERE = [
 ];
 
 /** Tests outside test/e2e/ that start `reply-analytics` as a real process. */
-export const E2E_ELSEWHERE = ['test/alerts/pipeline-alerts.test.ts', 'test/ingest/slow-clients.test.ts', 'test/reports/report-cli.test.ts'];
+export const E2E_ELSEWHERE = [
+  'test/alerts/pipeline-alerts.test.ts',
+  'test/ingest/slow-clients.test.ts',
+  'test/ops/admin-api.test.ts',
+  'test/ops/backup.test.ts',
+  'test/ops/cli-args.test.ts',
+  'test/reports/report-cli.test.ts',
+];
 
 export const PROJECTS = {
   unit: { include: ['test/unit/**/*.test.ts', ...UNIT_ELSEWHERE], exclude: [] as string[] },
