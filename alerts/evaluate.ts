@@ -55,7 +55,10 @@ export async function evaluateRules(store: Store, rules: readonly AlertRule[], c
   for (const rule of rules) {
     try {
       const rows = await ruleRows(store, rule, ctx);
-      firing.set(rule.id, rows.filter((r) => Number.isFinite(r.value) && crosses(rule.threshold, r.value)));
+      firing.set(
+        rule.id,
+        rows.filter((r) => Number.isFinite(r.value) && crosses(rule.threshold, r.value)),
+      );
     } catch (err) {
       failed.set(rule.id, (err as Error).message);
     }

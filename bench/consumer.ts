@@ -69,7 +69,10 @@ export async function consumerSection(ctx: BenchContext): Promise<void> {
   const embRatio = figure(results.get('embedded')!.map((v, i) => v / results.get('raw')![i]!));
   const kafRatio = figure(results.get('kafka')!.map((v, i) => v / results.get('raw')![i]!));
   const kasRatio = figure(results.get('kafka_sasl_ssl')!.map((v, i) => v / results.get('raw')![i]!));
-  const scaled = (target: number, ratio: typeof embRatio) => ({ text: `(≥ ${(target / ASSUMED_CEILING).toFixed(2)}: ${target / 1000}k of the 440k ceiling the target assumed)`, met: ratio.median >= target / ASSUMED_CEILING });
+  const scaled = (target: number, ratio: typeof embRatio) => ({
+    text: `(≥ ${(target / ASSUMED_CEILING).toFixed(2)}: ${target / 1000}k of the 440k ceiling the target assumed)`,
+    met: ratio.median >= target / ASSUMED_CEILING,
+  });
   ctx.rows.push({ section: S, measure: 'embedded / raw ceiling', unit: 'ratio', figure: embRatio, target: scaled(150_000, embRatio) });
   ctx.rows.push({ section: S, measure: 'Kafka / raw ceiling', unit: 'ratio', figure: kafRatio, target: scaled(100_000, kafRatio) });
   ctx.rows.push({ section: S, measure: 'Kafka SASL_SSL / raw ceiling', unit: 'ratio', figure: kasRatio, target: scaled(100_000, kasRatio) });

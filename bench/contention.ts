@@ -25,7 +25,10 @@ function ticks(pid: number | 'self', withChildren: boolean): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after "(comm)": utime is the 14th field of the line, i.e. index 11 here.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const f = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     return f[11]! + f[12]! + (withChildren ? f[13]! + f[14]! : 0);
   } catch {
     return 0; // exited since: its time is in our children's time once reaped

@@ -69,7 +69,8 @@ export async function freshnessSection(ctx: BenchContext): Promise<void> {
       const seen = await poller.stop();
       const lags = res.acks!.filter(([id]) => seen.has(id)).map(([id, ack]) => seen.get(id)! - ack);
       const missing = res.acks!.length - lags.length;
-      if (missing > 0 || res.failed > 0) ctx.notes.push(`freshness run ${r + 1}: ${missing} acknowledged replies not visible within 15 s, ${res.failed} failed requests (${JSON.stringify(res.failures)}).`);
+      if (missing > 0 || res.failed > 0)
+        ctx.notes.push(`freshness run ${r + 1}: ${missing} acknowledged replies not visible within 15 s, ${res.failed} failed requests (${JSON.stringify(res.failures)}).`);
       p50s.push(percentile(lags, 50));
       p99s.push(percentile(lags, 99));
       ctx.log(`freshness run ${r + 1}/${rounds}: ${lags.length} replies, p50 ${percentile(lags, 50)} ms, p99 ${percentile(lags, 99)} ms, max ${percentile(lags, 100)} ms`);

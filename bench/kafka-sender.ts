@@ -35,7 +35,14 @@ const ports = broker.securePorts!;
 const transports: Record<string, Record<string, string>> = {
   plaintext: { KAFKA_BROKERS: broker.bootstrap },
   tls: { KAFKA_BROKERS: `127.0.0.1:${ports.ssl}`, KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: certs.caFile, KAFKA_SSL_CERT_FILE: certs.clientCertFile, KAFKA_SSL_KEY_FILE: certs.clientKeyFile },
-  'tls+scram': { KAFKA_BROKERS: `127.0.0.1:${ports.saslSsl}`, KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: certs.caFile, KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'bench', KAFKA_SASL_PASSWORD: 'bench-secret' },
+  'tls+scram': {
+    KAFKA_BROKERS: `127.0.0.1:${ports.saslSsl}`,
+    KAFKA_SSL: 'true',
+    KAFKA_SSL_CA_FILE: certs.caFile,
+    KAFKA_SASL_MECHANISM: 'scram-sha-512',
+    KAFKA_SASL_USERNAME: 'bench',
+    KAFKA_SASL_PASSWORD: 'bench-secret',
+  },
 };
 
 const pool = signedPool({ prefix: `sender-${Date.now()}` }, 4096);

@@ -68,10 +68,7 @@ FROM numbers(${rows})`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Every panel's query, and the variable's (it runs on every dashboard load). */
-const timed = () => [
-  ...panelQueries().map((q) => ({ name: q.name, sql: q.query.rawSql })),
-  { name: 'variable $agent (all dashboards)', sql: AGENT_VARIABLE_SQL },
-];
+const timed = () => [...panelQueries().map((q) => ({ name: q.name, sql: q.query.rawSql })), { name: 'variable $agent (all dashboards)', sql: AGENT_VARIABLE_SQL }];
 
 async function timeAt(rows: number): Promise<Map<string, number>> {
   const dir = await tempDir('aksita-bench-');
@@ -123,7 +120,10 @@ async function insertCost(rounds: number): Promise<void> {
       const dir = await tempDir('aksita-bench-insert-');
       const store = await ChdbStore.open(dir.path);
       try {
-        await applyMigrations(async (sql) => (await store.query(sql, { format: 'TSVRaw' })).toString('utf8'), migrations.filter((m) => m.version <= upTo));
+        await applyMigrations(
+          async (sql) => (await store.query(sql, { format: 'TSVRaw' })).toString('utf8'),
+          migrations.filter((m) => m.version <= upTo),
+        );
         let t = performance.now();
         await generateRows(store, 1_000_000);
         add(`1M rows, one INSERT … SELECT, migrations 1-${upTo}`, performance.now() - t);
@@ -135,7 +135,11 @@ async function insertCost(rounds: number): Promise<void> {
              FROM ${REPLIES_TABLE} LIMIT 100000`,
             { format: 'JSONEachRow' },
           )
-        ).toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+        )
+          .toString('utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line));
         t = performance.now();
         for (let i = 0; i < rows.length; i += 1000) await store.insertReplies(rows.slice(i, i + 1000), `bench:${round}:${i}`);
         add(`100 batches of 1000 rows (insertReplies), migrations 1-${upTo}`, performance.now() - t);
@@ -145,7 +149,12 @@ async function insertCost(rounds: number): Promise<void> {
       }
     }
   }
-  console.log(`chDB, ${os.cpus().length} CPUs; load average (1, 5, 15 min) after: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+  console.log(
+    `chDB, ${os.cpus().length} CPUs; load average (1, 5, 15 min) after: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}\n`,
+  );
   console.log('| insert | median ms | runs (ms) |\n|---|---:|---|');
   for (const [name, ms] of times) console.log(`| ${name} | ${median(ms).toFixed(0)} | ${ms.map((x) => x.toFixed(0)).join(', ')} |`);
 }
@@ -155,10 +164,17 @@ if (process.argv[2] === '--insert-cost') {
   process.exit(0);
 }
 
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 const rowsList = sizes.length > 0 ? sizes : [1_000_000, 10_000_000];
 const results = [];
-const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 const loadBefore = load();
 for (const rows of rowsList) results.push(await timeAt(rows));
 

@@ -61,7 +61,10 @@ export async function isolationSection(ctx: BenchContext): Promise<void> {
       const q = await heavyQueries(server, token);
       refused += q.refused;
       const b = await ctx.measure(`isolation run ${r + 1}, with ${HEAVY_QUERIES} heavy queries`, () => paced(job('queries'))).finally(q.leave);
-      for (const [label, res] of [['alone', a], ['with queries', b]] as const) {
+      for (const [label, res] of [
+        ['alone', a],
+        ['with queries', b],
+      ] as const) {
         if (res.failed > 0) ctx.notes.push(`isolation run ${r + 1} (${label}): ${res.failed} failed webhooks (${JSON.stringify(res.failures)}).`);
       }
       alone.push(a.p99Ms);

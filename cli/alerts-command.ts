@@ -13,7 +13,14 @@ import { openQueryStore } from './query-store.js';
 interface Listing {
   source: string;
   evaluatedAt: string | null;
-  rules: { id: string; title: string; threshold: string; state: 'ok' | 'firing' | 'failed' | 'unknown'; error?: string; firing: { labels: Record<string, string>; value: number; since: string | null; notified: boolean | null }[] }[];
+  rules: {
+    id: string;
+    title: string;
+    threshold: string;
+    state: 'ok' | 'firing' | 'failed' | 'unknown';
+    error?: string;
+    firing: { labels: Record<string, string>; value: number; since: string | null; notified: boolean | null }[];
+  }[];
 }
 
 const thresholdText = (r: AlertRule) => `${r.unit} ${r.threshold.op === 'below' ? '<' : '>'} ${r.threshold.limit}`;
@@ -55,7 +62,9 @@ function render(l: Listing): string {
     lines.push(`${r.state.toUpperCase().padEnd(7)} ${r.id.padEnd(20)} ${r.title} (fires when ${r.threshold})`);
     if (r.error) lines.push(`        error: ${r.error}`);
     for (const f of r.firing) {
-      const who = Object.entries(f.labels).map(([k, v]) => `${k}=${v}`).join(', ');
+      const who = Object.entries(f.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ');
       const since = f.since ? ` since ${f.since}${f.notified ? '' : ' (notification owed)'}` : '';
       lines.push(`        ${who}: ${Number(f.value.toFixed(2))}${since}`);
     }

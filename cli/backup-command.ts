@@ -78,7 +78,13 @@ export const restoreCommand: Command = {
     const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
     if (positionals.length !== 1) throw new UsageError('restore expects one backup file, e.g. reply-analytics restore aksita-2026-01-31.tar.zst');
     const source = path.resolve(positionals[0]!);
-    if (!(await stat(source).then((s) => s.isFile(), () => false))) throw new UsageError(`restore: "${positionals[0]}" is not a file; expected a file written by reply-analytics backup`);
+    if (
+      !(await stat(source).then(
+        (s) => s.isFile(),
+        () => false,
+      ))
+    )
+      throw new UsageError(`restore: "${positionals[0]}" is not a file; expected a file written by reply-analytics backup`);
     requireEmbedded(config, 'restore');
     const server = await awaitRunningServer(config.dataDir);
     if (server) throw new AppError('restore_refused', [`a process (pid ${server.pid}) runs on DATA_DIR=${config.dataDir}; stop it, or restore into a new DATA_DIR`]);

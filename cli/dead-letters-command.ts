@@ -19,7 +19,11 @@ const table = (rows: DeadLetterSummary[]): string => {
   const header = ['received_at (UTC)', 'agent', 'reason', 'conversation_id', 'message_id', 'queue position'];
   const lines = rows.map((d) => [d.received_at, d.agent, d.reason_code, d.conversation_id || '-', d.message_id || '-', `${d.queue_name}/${d.queue_partition}/${d.queue_offset}`]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const format = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const format = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [format(header), ...lines.map(format), `${rows.length} dead letter${rows.length === 1 ? '' : 's'}`].join('\n');
 };
 

@@ -19,7 +19,9 @@ export const eraseCommand: Command = {
     for (const [name, value] of Object.entries({ conversation, message, agent })) {
       if (value !== undefined && (value === '' || value.length > 1024)) throw new UsageError(`--${name} expects a non-empty id of at most 1024 characters`);
     }
-    const what = [conversation !== undefined ? `conversation "${conversation}"` : '', message !== undefined ? `message "${message}"` : '', agent !== undefined ? `of agent "${agent}"` : ''].filter(Boolean).join(' ');
+    const what = [conversation !== undefined ? `conversation "${conversation}"` : '', message !== undefined ? `message "${message}"` : '', agent !== undefined ? `of agent "${agent}"` : '']
+      .filter(Boolean)
+      .join(' ');
     if (!values.yes) {
       if (!process.stdin.isTTY) throw new UsageError('erase asks for confirmation on a terminal; pass --yes to erase from a script');
       if (!(await confirm(`Erase every stored row of ${what}? This cannot be undone.`))) {

@@ -103,7 +103,10 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
       if (applied.length > 0) logger.info({ applied }, 'schema migrations applied');
       const s = store;
       readiness.store = async () => (await s.ping(), true);
-      const retention = await applyRetention(clusterRunner(async (sql) => (await s.query(sql, { format: 'TSVRaw' })).toString('utf8'), config.clickhouse?.cluster), config.retention);
+      const retention = await applyRetention(
+        clusterRunner(async (sql) => (await s.query(sql, { format: 'TSVRaw' })).toString('utf8'), config.clickhouse?.cluster),
+        config.retention,
+      );
       if (retention.length > 0) logger.info({ retention }, 'retention settings applied');
       admin = { token: await adminToken(config.dataDir, config.adminToken), ops: dataOps(s, config.dataDir) };
       const token = await queryToken(config.dataDir, config.queryToken);
@@ -163,7 +166,11 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
     url = localUrl(address, config.host);
     readServer = await buildReadServer({ query: config.query, metrics, loggerInstance: logger, ...(api ? { api } : {}), ...(admin ? { admin } : {}) });
     queryUrl = localUrl(await listen(readServer, config.query.port, config.query.host, 'QUERY_PORT/QUERY_HOST'), config.query.host);
-    await writeServerInfo(config.dataDir, { pid: process.pid, url, queryUrl, startedAt: new Date().toISOString(), queryTokenFrom: config.queryToken ? 'QUERY_TOKEN' : 'file', adminTokenFrom: config.adminToken ? 'ADMIN_TOKEN' : 'file' }, runRole);
+    await writeServerInfo(
+      config.dataDir,
+      { pid: process.pid, url, queryUrl, startedAt: new Date().toISOString(), queryTokenFrom: config.queryToken ? 'QUERY_TOKEN' : 'file', adminTokenFrom: config.adminToken ? 'ADMIN_TOKEN' : 'file' },
+      runRole,
+    );
   } catch (err) {
     await teardown().catch((cleanupErr: unknown) => logger.error({ err: cleanupErr }, 'could not release everything after a failed start'));
     throw err;
@@ -201,8 +208,7 @@ function localUrl(address: string, host: string): string {
 async function openLog(dir: string, logger: Logger): Promise<EmbeddedLog> {
   const log = await EmbeddedLog.open({
     dir,
-    onFailure: (err) =>
-      logger.error({ err, dir }, 'the local log could not be written: every new event is refused (503) until the disk takes writes again (a full disk?); retrying on its own'),
+    onFailure: (err) => logger.error({ err, dir }, 'the local log could not be written: every new event is refused (503) until the disk takes writes again (a full disk?); retrying on its own'),
     onRecovered: () => logger.warn({ dir }, 'the local log is writable again: events are accepted'),
   });
   if (log.recovered) {

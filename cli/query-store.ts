@@ -13,7 +13,10 @@ import type { Store } from '../store/store.js';
 export async function openQueryStore(config: Config): Promise<Store> {
   if (!config.clickhouse) {
     const dir = path.join(config.dataDir, 'chdb');
-    const exists = await stat(dir).then((s) => s.isDirectory(), () => false);
+    const exists = await stat(dir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
     if (!exists) {
       throw new AppError('config_invalid', [`  DATA_DIR=${config.dataDir}: holds no data (no ${dir}); expected the DATA_DIR that reply-analytics start runs with`]);
     }

@@ -45,15 +45,16 @@ export const reportCommand: Command = {
     if (positionals.length > 0) throw new UsageError(`report takes no positional arguments (got "${positionals[0]}"); expected options such as --from 2026-01-01`);
     if (!values.out) throw new UsageError('report needs --out <file> (or --out - for standard output)');
     if (values.out !== '-') await checkOutputPath(values.out);
-    const extension = path.extname(values.out).slice(1).toLowerCase().replace(/^jsonl$/, 'json');
+    const extension = path
+      .extname(values.out)
+      .slice(1)
+      .toLowerCase()
+      .replace(/^jsonl$/, 'json');
     const format = values.format ?? ((REPORT_FORMATS as readonly string[]).includes(extension) ? extension : undefined);
 
     let req: ReportRequest;
     try {
-      req = parseReportRequest(
-        { kind: values.detail ? 'detail' : 'summary', from: values.from, to: values.to, tz: values.tz, agent: values.agent, format },
-        (name) => `--${name}`,
-      );
+      req = parseReportRequest({ kind: values.detail ? 'detail' : 'summary', from: values.from, to: values.to, tz: values.tz, agent: values.agent, format }, (name) => `--${name}`);
     } catch (err) {
       throw isAppError(err, 'report_invalid') ? new UsageError(err.message) : err;
     }
@@ -107,9 +108,8 @@ async function write(exported: ReportExport, req: ReportRequest, out: string): P
   try {
     // Parquet arrives as a file of known size; the line formats as rows (header line aside).
     const byBytes = req.format === 'parquet' && exported.byteLength !== undefined;
-    const progress = req.kind === 'detail'
-      ? progressBar(process.stderr, `report ${req.kind} ${req.format}`, byBytes ? exported.byteLength : exported.totalRows, byBytes ? 'bytes' : 'rows')
-      : undefined;
+    const progress =
+      req.kind === 'detail' ? progressBar(process.stderr, `report ${req.kind} ${req.format}`, byBytes ? exported.byteLength : exported.totalRows, byBytes ? 'bytes' : 'rows') : undefined;
     let header = req.format === 'csv' ? 1 : 0;
     const onChunk = (chunk: Uint8Array) => {
       if (!progress) return;

@@ -12,7 +12,8 @@ const LOCK_WAIT_MS = 10_000;
 /** DATA_DIR private (core/data-dir.ts), and free of a process that is still exiting. */
 async function prepareDataDir(config: Config, role: Role, logger: Logger): Promise<void> {
   const was = await secureDataDir(config.dataDir);
-  if (was !== undefined) logger.warn({ dataDir: config.dataDir }, `DATA_DIR was readable by group or others (mode ${octal(was)}): changed it to 700, so that only this user can read the replies in it`);
+  if (was !== undefined)
+    logger.warn({ dataDir: config.dataDir }, `DATA_DIR was readable by group or others (mode ${octal(was)}): changed it to 700, so that only this user can read the replies in it`);
   const onWait = (pid: number) => logger.warn({ pid, dataDir: config.dataDir }, `DATA_DIR is held by process ${pid}, which may be exiting: waiting up to ${LOCK_WAIT_MS / 1000} s for it`);
   await awaitDataDirFree(config.dataDir, role === 'ingest' ? 'ingest' : 'server', onWait, LOCK_WAIT_MS);
 }
@@ -27,13 +28,15 @@ function pipelineCommand(role: Role, usage: string): Command {
       const pipeline = prepareDataDir(config, role, logger).then(() => startPipeline(config, logger, role));
       const shutdown = (signal: string) => {
         logger.info({ signal }, 'shutting down');
-        pipeline.then((p) => p.stop()).then(
-          () => process.exit(0),
-          (err: unknown) => {
-            logger.error({ err }, 'shutdown failed');
-            process.exit(1);
-          },
-        );
+        pipeline
+          .then((p) => p.stop())
+          .then(
+            () => process.exit(0),
+            (err: unknown) => {
+              logger.error({ err }, 'shutdown failed');
+              process.exit(1);
+            },
+          );
       };
       process.once('SIGTERM', shutdown);
       process.once('SIGINT', shutdown);

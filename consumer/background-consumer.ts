@@ -30,11 +30,7 @@ export interface SerializedError {
   code?: string;
 }
 
-export type ToConsumerWorker =
-  | { type: 'extent'; extent: LogExtent }
-  | { type: 'committed'; seq: number }
-  | { type: 'commit-failed'; seq: number; message: string }
-  | { type: 'stop'; drainTo: number };
+export type ToConsumerWorker = { type: 'extent'; extent: LogExtent } | { type: 'committed'; seq: number } | { type: 'commit-failed'; seq: number; message: string } | { type: 'stop'; drainTo: number };
 
 export type FromConsumerWorker =
   | { type: 'want-extent'; after: number }

@@ -58,7 +58,10 @@ export async function replayDeadLetters(store: Store, options: ReplayOptions = {
     const last = passed.at(-1)!.letter;
     const token = `replay:${first.queue_name}:${first.queue_partition}:${first.queue_offset}-${last.queue_name}:${last.queue_partition}:${last.queue_offset}:${passed.length}`;
     await store.insertReplies(fresh, token);
-    await deleteDeadLetters(store, passed.map(({ letter }) => letter));
+    await deleteDeadLetters(
+      store,
+      passed.map(({ letter }) => letter),
+    );
   }
   return result;
 }

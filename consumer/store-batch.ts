@@ -105,7 +105,11 @@ export async function storePrepared(store: Store, prepared: PreparedBatch, metri
 
   let newDeadLetters = deadLetters;
   if (deadLetters.length > 0) {
-    const known = await store.storedDeadLetterOffsets(queueName, partition, deadLetters.map((d) => d.queue_offset));
+    const known = await store.storedDeadLetterOffsets(
+      queueName,
+      partition,
+      deadLetters.map((d) => d.queue_offset),
+    );
     newDeadLetters = deadLetters.filter((d) => !known.has(d.queue_offset));
     await store.insertDeadLetters(newDeadLetters, `${token}:dead_letters`);
   }

@@ -7,7 +7,12 @@ const int = (min: number, max: number) =>
     .string()
     .regex(/^\d+$/, { message: 'expected an integer' })
     .transform(Number)
-    .pipe(z.number().min(min, { message: `expected at least ${min}` }).max(max, { message: `expected at most ${max}` }));
+    .pipe(
+      z
+        .number()
+        .min(min, { message: `expected at least ${min}` })
+        .max(max, { message: `expected at most ${max}` }),
+    );
 
 const positiveNumber = z
   .string()
@@ -56,7 +61,10 @@ export const alertEnv = {
   /** slack ({"text": ...} plus blocks) or generic (signed JSON). @default slack */
   ALERT_WEBHOOK_FORMAT: z.enum(['slack', 'generic'], { message: 'expected slack or generic' }).default('slack'),
   /** HMAC-SHA256 key of the generic format's X-Alert-Signature header; required with ALERT_WEBHOOK_FORMAT=generic. */
-  ALERT_WEBHOOK_SECRET: z.string().refine((v) => v.trim() !== '', { message: 'expected a secret (non-blank text)' }).optional(),
+  ALERT_WEBHOOK_SECRET: z
+    .string()
+    .refine((v) => v.trim() !== '', { message: 'expected a secret (non-blank text)' })
+    .optional(),
   /** Seconds between two evaluations of every rule in the pipeline process (0 = off). @default 60 */
   ALERT_INTERVAL_SECONDS: int(0, 86_400).default(60),
   /** Alert when an agent's credits are projected to run out within this many days. @default 7 */

@@ -11,9 +11,7 @@ import { kafkaSecurity, readableFile, SASL_MECHANISMS, type KafkaSecurity } from
 /** What an agent may be called: in WEBHOOK_AGENTS, and in /webhook/:agent when unsigned mode takes any agent. */
 export const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' }).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 // Decimal digits only: Number() would also take " " (as 0), "0x10ab" and "1e3".
 const int = (min: number, max: number) =>
@@ -21,10 +19,17 @@ const int = (min: number, max: number) =>
     .string()
     .regex(/^\d+$/, { message: 'expected an integer' })
     .transform(Number)
-    .pipe(z.number().min(min, { message: `expected at least ${min}` }).max(max, { message: `expected at most ${max}` }));
+    .pipe(
+      z
+        .number()
+        .min(min, { message: `expected at least ${min}` })
+        .max(max, { message: `expected at most ${max}` }),
+    );
 
 /** One secret: the whole value, spaces included (a passphrase is one secret, not a list). */
-const secret = z.string().refine((v) => v.trim() !== '', { message: 'expected a secret; a blank one would accept anything signed with whitespace (unset it, or set ALLOW_UNSIGNED=true for unsigned webhooks)' });
+const secret = z
+  .string()
+  .refine((v) => v.trim() !== '', { message: 'expected a secret; a blank one would accept anything signed with whitespace (unset it, or set ALLOW_UNSIGNED=true for unsigned webhooks)' });
 
 const SECRETS_EXPECTED = { message: 'expected a secret (non-blank text) or a non-empty list of secrets' };
 
@@ -95,9 +100,12 @@ export const envSchema = z.object({
     .transform((v, ctx) => {
       if (v === 'false' || v === 'true') return v === 'true';
       if (/^\d+$/.test(v)) return Number(v);
-      const list = v.split(',').map((a) => a.trim()).filter(Boolean);
+      const list = v
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean);
       if (list.length > 0 && list.every(isAddressOrRange)) return list;
-      ctx.addIssue({ code: 'custom', message: 'expected true, false, a number of proxy hops, or the proxies\' addresses or CIDRs, comma-separated' });
+      ctx.addIssue({ code: 'custom', message: "expected true, false, a number of proxy hops, or the proxies' addresses or CIDRs, comma-separated" });
       return z.NEVER;
     })
     .default(false),
@@ -132,7 +140,12 @@ export const envSchema = z.object({
   /** Kafka bootstrap servers, comma-separated; unset runs the embedded log instead. */
   KAFKA_BROKERS: z
     .string()
-    .transform((v) => v.split(',').map((b) => b.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    )
     .pipe(
       z
         .array(
@@ -183,10 +196,7 @@ export const envSchema = z.object({
   /** oauthbearer: shell command printing a token, run again whenever a connection authenticates. */
   KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND: z.string().min(1).optional(),
   /** ClickHouse server, http(s)://host:port; unset runs chDB under DATA_DIR instead. */
-  CLICKHOUSE_URL: z
-    .string()
-    .refine(isPlainHttpUrl, { message: 'expected http(s)://host:port, e.g. http://clickhouse:8123 (user, password and database have their own variables)' })
-    .optional(),
+  CLICKHOUSE_URL: z.string().refine(isPlainHttpUrl, { message: 'expected http(s)://host:port, e.g. http://clickhouse:8123 (user, password and database have their own variables)' }).optional(),
   /** ClickHouse user (server mode only). @default default */
   CLICKHOUSE_USER: z.string().min(1).default('default'),
   /** ClickHouse password (server mode only). @default empty */
@@ -196,9 +206,15 @@ export const envSchema = z.object({
    * reports resolve to (server mode only). The schema always lives in `aksita`; this never moves it.
    * @default the user's default database on the server
    */
-  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { message: 'expected a database name: letters, digits and "_"' }).optional(),
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { message: 'expected a database name: letters, digits and "_"' })
+    .optional(),
   /** Cluster name (or a {macro}) from the server's remote_servers: DDL runs ON CLUSTER on replicated tables. Unset: one server. */
-  CLICKHOUSE_CLUSTER: z.string().regex(/^[A-Za-z0-9_.{}-]{1,128}$/, { message: 'expected a cluster name from remote_servers, or a macro such as {cluster}' }).optional(),
+  CLICKHOUSE_CLUSTER: z
+    .string()
+    .regex(/^[A-Za-z0-9_.{}-]{1,128}$/, { message: 'expected a cluster name from remote_servers, or a macro such as {cluster}' })
+    .optional(),
   // Alerts: rules evaluated in the pipeline process and generated for Grafana (core/alert-config.ts).
   ...alertEnv,
   // Operating the data (README, "Operating the data"): retention and the admin endpoint.
@@ -417,7 +433,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
 export function assertReceiverSecured(config: Config): void {
   if (config.unsignedMode && !config.allowUnsigned) {
     throw new AppError('config_invalid', [
-      '  WEBHOOK_SECRET, WEBHOOK_AGENTS: expected a secret (the one set in Aksita\'s agent settings), e.g. WEBHOOK_SECRET=s3cr3t npm start; to accept unsigned webhooks from anyone instead, set ALLOW_UNSIGNED=true',
+      "  WEBHOOK_SECRET, WEBHOOK_AGENTS: expected a secret (the one set in Aksita's agent settings), e.g. WEBHOOK_SECRET=s3cr3t npm start; to accept unsigned webhooks from anyone instead, set ALLOW_UNSIGNED=true",
     ]);
   }
 }

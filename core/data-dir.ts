@@ -13,11 +13,18 @@ export const GROUP_OR_OTHER = 0o077;
  */
 export async function secureDataDir(dataDir: string): Promise<number | undefined> {
   // A path that cannot be a directory is left to lockDataDir, which says what is wrong with it.
-  const made = await mkdir(dataDir, { recursive: true, mode: 0o700 }).then(() => true, () => false);
+  const made = await mkdir(dataDir, { recursive: true, mode: 0o700 }).then(
+    () => true,
+    () => false,
+  );
   const mode = made ? (await stat(dataDir)).mode : 0;
   if ((mode & GROUP_OR_OTHER) === 0) return undefined;
   await chmod(dataDir, 0o700).catch((err: NodeJS.ErrnoException) => {
-    throw new AppError('config_invalid', [`  DATA_DIR=${dataDir}: group or others can read it (mode ${octal(mode)}) and this user cannot change that (${err.code}); expected a directory of this user's own: chmod 700 ${dataDir}`], { cause: err });
+    throw new AppError(
+      'config_invalid',
+      [`  DATA_DIR=${dataDir}: group or others can read it (mode ${octal(mode)}) and this user cannot change that (${err.code}); expected a directory of this user's own: chmod 700 ${dataDir}`],
+      { cause: err },
+    );
   });
   return mode & 0o777;
 }

@@ -75,12 +75,17 @@ function tlsSettings(e: KafkaSecurityEnv): KafkaTls | undefined {
     if (set) throw problem(`${set}: is set but KAFKA_SSL is not; expected KAFKA_SSL=true to connect with TLS`);
     return undefined;
   }
-  if (e.KAFKA_SSL_CERT_FILE && !e.KAFKA_SSL_KEY_FILE) throw problem(`KAFKA_SSL_CERT_FILE=${JSON.stringify(e.KAFKA_SSL_CERT_FILE)}: a client certificate needs its private key; expected KAFKA_SSL_KEY_FILE too`);
-  if (e.KAFKA_SSL_KEY_FILE && !e.KAFKA_SSL_CERT_FILE) throw problem(`KAFKA_SSL_KEY_FILE=${JSON.stringify(e.KAFKA_SSL_KEY_FILE)}: a private key needs its client certificate; expected KAFKA_SSL_CERT_FILE too`);
+  if (e.KAFKA_SSL_CERT_FILE && !e.KAFKA_SSL_KEY_FILE)
+    throw problem(`KAFKA_SSL_CERT_FILE=${JSON.stringify(e.KAFKA_SSL_CERT_FILE)}: a client certificate needs its private key; expected KAFKA_SSL_KEY_FILE too`);
+  if (e.KAFKA_SSL_KEY_FILE && !e.KAFKA_SSL_CERT_FILE)
+    throw problem(`KAFKA_SSL_KEY_FILE=${JSON.stringify(e.KAFKA_SSL_KEY_FILE)}: a private key needs its client certificate; expected KAFKA_SSL_CERT_FILE too`);
   const read = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file));
   const tls: KafkaTls = { ca: read(e.KAFKA_SSL_CA_FILE), cert: read(e.KAFKA_SSL_CERT_FILE), key: read(e.KAFKA_SSL_KEY_FILE), servername: e.KAFKA_SSL_SERVERNAME };
   // Unreadable PEM, or a key that does not belong to the certificate, is found now and not at the first connection.
-  for (const [name, part] of [['KAFKA_SSL_CA_FILE', { ca: tls.ca }], ['KAFKA_SSL_CERT_FILE', { cert: tls.cert, key: tls.key }]] as const) {
+  for (const [name, part] of [
+    ['KAFKA_SSL_CA_FILE', { ca: tls.ca }],
+    ['KAFKA_SSL_CERT_FILE', { cert: tls.cert, key: tls.key }],
+  ] as const) {
     try {
       createSecureContext(part);
       // createSecureContext takes a CA file without any certificate in it silently.
@@ -95,7 +100,9 @@ function tlsSettings(e: KafkaSecurityEnv): KafkaTls | undefined {
 
 function saslSettings(e: KafkaSecurityEnv): KafkaSasl | undefined {
   const mechanism = e.KAFKA_SASL_MECHANISM;
-  const given = (['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_SASL_PASSWORD_FILE', 'KAFKA_SASL_OAUTHBEARER_TOKEN_FILE', 'KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND'] as const).filter((k) => e[k] !== undefined);
+  const given = (['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_SASL_PASSWORD_FILE', 'KAFKA_SASL_OAUTHBEARER_TOKEN_FILE', 'KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND'] as const).filter(
+    (k) => e[k] !== undefined,
+  );
   if (!mechanism) {
     if (given.length > 0) throw problem(`${given[0]}: is set but KAFKA_SASL_MECHANISM is not; expected KAFKA_SASL_MECHANISM (one of ${SASL_MECHANISMS.join(', ')})`);
     return undefined;
@@ -134,7 +141,13 @@ async function runTokenCommand(command: string): Promise<string> {
   // The command line may hold a client secret: the error says how it ended, never what it was.
   const { stdout } = await exec('/bin/sh', ['-c', command], { timeout: TOKEN_COMMAND_TIMEOUT_MS, maxBuffer: 1024 * 1024 }).catch((err: { code?: unknown; signal?: unknown; stderr?: string }) => {
     const how = err.signal ? `was ended by ${String(err.signal)}` : `exited with ${String(err.code)}`;
-    throw new Error(`KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND ${how}: ${String(err.stderr ?? '').trim().split('\n')[0] ?? ''}`);
+    throw new Error(
+      `KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND ${how}: ${
+        String(err.stderr ?? '')
+          .trim()
+          .split('\n')[0] ?? ''
+      }`,
+    );
   });
   const token = stdout.trim();
   if (!token) throw new Error('KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND printed no token');

@@ -7,9 +7,7 @@ import type { ErrorCode } from './errors.js';
 
 export const MAX_DEPTH = 32;
 
-export type ParsedBody =
-  | { ok: true; value: Record<string, unknown>; /** The body as text (valid UTF-8). */ text: string }
-  | { ok: false; code: ErrorCode; args: unknown[] };
+export type ParsedBody = { ok: true; value: Record<string, unknown>; /** The body as text (valid UTF-8). */ text: string } | { ok: false; code: ErrorCode; args: unknown[] };
 
 export function parseBody(body: Buffer): ParsedBody {
   if (body.length === 0) return { ok: false, code: 'empty_body', args: [] };

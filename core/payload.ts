@@ -23,8 +23,12 @@ export interface Timestamp extends EventTime {
 export function parseEventTime(value: string): EventTime | string {
   if (!RFC3339.test(value)) return 'expected an RFC 3339 date-time with a UTC offset, such as 2026-01-22T15:18:18+07:00';
   // The pattern fixes where each field is, so they are read in place (no match array or substrings).
-  const year = digits(value, 0, 4), month = digits(value, 5, 2), day = digits(value, 8, 2);
-  const hour = digits(value, 11, 2), minute = digits(value, 14, 2), second = digits(value, 17, 2);
+  const year = digits(value, 0, 4),
+    month = digits(value, 5, 2),
+    day = digits(value, 8, 2);
+  const hour = digits(value, 11, 2),
+    minute = digits(value, 14, 2),
+    second = digits(value, 17, 2);
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
     return `"${value}" is not a real calendar date and time`;
   }
@@ -33,7 +37,8 @@ export function parseEventTime(value: string): EventTime | string {
   const offsetAt = zulu ? value.length - 1 : value.length - 6;
   let offsetMinutes = 0;
   if (!zulu) {
-    const oh = digits(value, offsetAt + 1, 2), om = digits(value, offsetAt + 4, 2);
+    const oh = digits(value, offsetAt + 1, 2),
+      om = digits(value, offsetAt + 4, 2);
     if (oh > 23 || om > 59) return `"${value.slice(offsetAt)}" is not a valid UTC offset`;
     offsetMinutes = (value.charCodeAt(offsetAt) === 0x2d ? -1 : 1) * (oh * 60 + om);
   }

@@ -117,7 +117,10 @@ export function adminToken(dataDir: string, configured: string | undefined): Pro
 async function tokenOf(dataDir: string, configured: string | undefined, name: string, what: string): Promise<string> {
   if (configured) return configured;
   const file = tokenFile(dataDir, name);
-  const mode = await stat(file).then((s) => s.mode, () => undefined);
+  const mode = await stat(file).then(
+    (s) => s.mode,
+    () => undefined,
+  );
   // Anyone who can read the token can do what it grants.
   if (mode !== undefined && (mode & GROUP_OR_OTHER) !== 0) {
     throw new AppError('config_invalid', [`  ${file}: ${what} is readable by group or others (mode ${octal(mode)}); expected it readable by its owner only: chmod 600 ${file}`]);
@@ -143,7 +146,9 @@ export async function lockDataDir(dataDir: string, role: RunRole): Promise<() =>
     // The first thing written under DATA_DIR: a path that cannot be a writable directory shows
     // here. Other failures (a full disk, too many open files) are not the setting's fault.
     if (!DATA_DIR_PROBLEMS.has(err.code ?? '')) throw err;
-    throw new AppError('config_invalid', [`  DATA_DIR=${dataDir}: cannot create ${runDir(dataDir)} (${err.code}); expected a directory this user can write, or a path where one can be made`], { cause: err });
+    throw new AppError('config_invalid', [`  DATA_DIR=${dataDir}: cannot create ${runDir(dataDir)} (${err.code}); expected a directory this user can write, or a path where one can be made`], {
+      cause: err,
+    });
   });
   for (let attempt = 0; attempt < 3; attempt++) {
     try {

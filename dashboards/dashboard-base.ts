@@ -62,14 +62,7 @@ export function buildDashboard(spec: DashboardSpec): DashboardBuilder {
     .tooltip(DashboardCursorSync.Crosshair)
     .readonly()
     .withVariable(agentVariable())
-    .link(
-      new DashboardLinkBuilder('Aksita dashboards')
-        .type(DashboardLinkType.Dashboards)
-        .tags([TAG])
-        .asDropdown(true)
-        .includeVars(true)
-        .keepTime(true),
-    );
+    .link(new DashboardLinkBuilder('Aksita dashboards').type(DashboardLinkType.Dashboards).tags([TAG]).asDropdown(true).includeVars(true).keepTime(true));
   // Stable ids, so links and the panel-sql test can name a panel across regenerations.
   spec.panels.forEach((panel, i) => {
     panel.id(i + 1);

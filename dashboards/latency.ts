@@ -132,8 +132,7 @@ ORDER BY time`,
       }),
       timeSeriesPanel({
         title: 'Gap between consecutive replies',
-        description:
-          'p50 and p90 of the time between one human reply and the next in the same conversation, placed at the later reply. Only pairs with both replies in the range count.',
+        description: 'p50 and p90 of the time between one human reply and the next in the same conversation, placed at the later reply. Only pairs with both replies in the range count.',
         // One quantiles state for both levels: the gaps are collected and sorted once.
         sql: `SELECT time, q[1] AS p50, q[2] AS p90
 FROM (

@@ -14,9 +14,7 @@ import { datasource } from './datasource.js';
 
 /** Absolute thresholds: `base` below the first step, then each step's color from its value up. */
 export function thresholds(base: string, steps: readonly (readonly [number, string])[]): ThresholdsConfigBuilder {
-  return new ThresholdsConfigBuilder()
-    .mode(ThresholdsMode.Absolute)
-    .steps([{ value: null, color: base }, ...steps.map(([value, color]) => ({ value, color }))]);
+  return new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps([{ value: null, color: base }, ...steps.map(([value, color]) => ({ value, color }))]);
 }
 
 export interface PanelSpec {
@@ -126,13 +124,6 @@ export function bucketHeatmapPanel(spec: PanelSpec): heatmap.PanelBuilder {
     .calculate(false)
     .rowsFrame(new heatmap.RowsHeatmapOptionsBuilder().layout(common.HeatmapCellLayout.Le))
     .yAxis(new heatmap.YAxisConfigBuilder().unit(spec.unit))
-    .color(
-      new heatmap.HeatmapColorOptionsBuilder()
-        .mode(heatmap.HeatmapColorMode.Scheme)
-        .scheme('Oranges')
-        .scale(heatmap.HeatmapColorScale.Exponential)
-        .exponent(0.5)
-        .steps(64),
-    )
+    .color(new heatmap.HeatmapColorOptionsBuilder().mode(heatmap.HeatmapColorMode.Scheme).scheme('Oranges').scale(heatmap.HeatmapColorScale.Exponential).exponent(0.5).steps(64))
     .cellValues(new heatmap.CellValuesBuilder().unit('short'));
 }

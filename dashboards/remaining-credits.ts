@@ -166,112 +166,116 @@ GROUP BY agent`;
 /** Top-ups marked on every panel's time axis. */
 const withTopUps = (dashboard: DashboardBuilder) =>
   dashboard.annotation(
-    new AnnotationQueryBuilder()
-      .name('Credit top-ups')
-      .datasource(datasource)
-      .enable(true)
-      .iconColor('green')
-      .target(new ClickHouseQueryBuilder(datasource).table().refId('Anno').rawSql(TOP_UPS)),
+    new AnnotationQueryBuilder().name('Credit top-ups').datasource(datasource).enable(true).iconColor('green').target(new ClickHouseQueryBuilder(datasource).table().refId('Anno').rawSql(TOP_UPS)),
   );
 
 /** Balances in full with thousands separators: 'short' shows 1,230 as "1.23 K". */
 const CREDITS_UNIT = 'locale';
 /** Red below 100 credits, orange below 1000. */
-const CREDIT_LEVELS = () => thresholds('red', [[100, 'orange'], [1000, 'green']]);
+const CREDIT_LEVELS = () =>
+  thresholds('red', [
+    [100, 'orange'],
+    [1000, 'green'],
+  ]);
 
 export const remainingCredits = () =>
-  withTopUps(buildDashboard({
-    uid: 'aksita-credits',
-    title: 'Aksita · Remaining credits',
-    description: 'Remaining Aksita credits per agent, usage per day and the projected run-out date.',
-    from: 'now-7d',
-    panels: [
-      statPerRowPanel({
-        title: 'Remaining credits',
-        description:
-          "Each agent's latest remaining_credits as of the end of the range (from its last reply at or before then, however old). Thresholds: red below 100, orange below 1000.",
-        sql: `SELECT agent, remaining_credits FROM (${latestCreditsAsOfEnd()}) ORDER BY agent`,
-        unit: CREDITS_UNIT,
-        columns: { agent: 'Agent', remaining_credits: 'Remaining credits' },
-        w: 12,
-        h: 5,
-      })
-        .colorMode(common.BigValueColorMode.Background)
-        .thresholds(CREDIT_LEVELS()),
-      statPerRowPanel({
-        title: 'Days until credits run out',
-        description:
-          'Projected days from the end of the range until the balance reaches 0, from a least-squares line through the balance at the end of every five minutes since the last top-up in the range (see Projected run-out). "not falling" (green) when the balance is flat or rising, or would last more than 10 years.',
-        sql: `SELECT agent, days_left FROM (${runOut()}) ORDER BY agent`,
-        unit: 'd',
-        columns: { agent: 'Agent', days_left: 'Days left' },
-        w: 12,
-        h: 5,
-      })
-        .decimals(1)
-        .colorMode(common.BigValueColorMode.Background)
-        .thresholds(thresholds('red', [[3, 'orange'], [14, 'green']]))
-        // No projection (NULL) means the balance is not falling: good news, not a missing value.
-        .mappings([{ type: MappingType.SpecialValue, options: { match: SpecialValueMatch.Null, result: { text: 'not falling', color: 'green', index: 0 } } }]),
-      timeSeriesPanel({
-        title: 'Remaining credits over time',
-        description: "Each agent's remaining_credits at its last reply in each interval.",
-        // Whole five minutes from the rollup's latest balance, the range's ends from the table.
-        sql: `SELECT time, agent, remaining_credits
+  withTopUps(
+    buildDashboard({
+      uid: 'aksita-credits',
+      title: 'Aksita · Remaining credits',
+      description: 'Remaining Aksita credits per agent, usage per day and the projected run-out date.',
+      from: 'now-7d',
+      panels: [
+        statPerRowPanel({
+          title: 'Remaining credits',
+          description: "Each agent's latest remaining_credits as of the end of the range (from its last reply at or before then, however old). Thresholds: red below 100, orange below 1000.",
+          sql: `SELECT agent, remaining_credits FROM (${latestCreditsAsOfEnd()}) ORDER BY agent`,
+          unit: CREDITS_UNIT,
+          columns: { agent: 'Agent', remaining_credits: 'Remaining credits' },
+          w: 12,
+          h: 5,
+        })
+          .colorMode(common.BigValueColorMode.Background)
+          .thresholds(CREDIT_LEVELS()),
+        statPerRowPanel({
+          title: 'Days until credits run out',
+          description:
+            'Projected days from the end of the range until the balance reaches 0, from a least-squares line through the balance at the end of every five minutes since the last top-up in the range (see Projected run-out). "not falling" (green) when the balance is flat or rising, or would last more than 10 years.',
+          sql: `SELECT agent, days_left FROM (${runOut()}) ORDER BY agent`,
+          unit: 'd',
+          columns: { agent: 'Agent', days_left: 'Days left' },
+          w: 12,
+          h: 5,
+        })
+          .decimals(1)
+          .colorMode(common.BigValueColorMode.Background)
+          .thresholds(
+            thresholds('red', [
+              [3, 'orange'],
+              [14, 'green'],
+            ]),
+          )
+          // No projection (NULL) means the balance is not falling: good news, not a missing value.
+          .mappings([{ type: MappingType.SpecialValue, options: { match: SpecialValueMatch.Null, result: { text: 'not falling', color: 'green', index: 0 } } }]),
+        timeSeriesPanel({
+          title: 'Remaining credits over time',
+          description: "Each agent's remaining_credits at its last reply in each interval.",
+          // Whole five minutes from the rollup's latest balance, the range's ends from the table.
+          sql: `SELECT time, agent, remaining_credits
 FROM (${latestCreditsPerAgent({ perInterval: true })})
 ORDER BY time, agent`,
-        unit: CREDITS_UNIT,
-      })
-        .displayName('${__field.labels.agent}')
-        .lineInterpolation(common.LineInterpolation.StepAfter)
-        // The same levels as the Remaining credits tiles, drawn as lines.
-        .thresholds(CREDIT_LEVELS())
-        .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed)),
-      timeSeriesPanel({
-        title: 'Credits used per day',
-        description:
-          "Credits consumed per agent per UTC day: the sum of drops in remaining_credits between the agent's consecutive replies, attributed to the day of the later reply. Rises (top-ups) are not usage and are ignored; the drop before the first reply in the range is not visible.",
-        sql: creditsUsedPerDay(),
-        unit: CREDITS_UNIT,
-      })
-        .displayName('${__field.labels.agent}')
-        .drawStyle(common.GraphDrawStyle.Bars)
-        .fillOpacity(80),
-      tablePanel({
-        title: 'Projected run-out',
-        description:
-          'Fit: ordinary least squares of remaining_credits against time, one point per five minutes with replies (the balance at their last reply), from the five minutes of the agent’s last top-up in the selected range (where its balance rose above the five minutes’ first, or their first above the previous last). Burn/day is minus the slope; the run-out date is where the fitted line reaches 0 (empty if the balance is flat or rising, or more than 10 years away).',
-        sql: `SELECT agent, latest AS remaining_credits, burn_per_day, run_out, days_left, fit_points FROM (${runOut()}) ORDER BY agent`,
-        unit: 'short',
-        columns: {
-          agent: 'Agent',
-          remaining_credits: { title: 'Remaining', unit: CREDITS_UNIT },
-          burn_per_day: { title: 'Burn / day', unit: CREDITS_UNIT },
-          run_out: 'Projected run-out',
-          days_left: { title: 'Days left', unit: 'd' },
-          fit_points: 'Five minutes in fit',
-        },
-        w: 14,
-      }),
-      tablePanel({
-        title: 'Replies where credits was not 0',
-        description:
-          'The spec says `credits` is always 0 for human replies. Replies that said otherwise are stored as sent and listed here (latest 100), so a change on Aksita’s side is noticed.',
-        sql: `SELECT agent, conversation_id, message_id, event_time, credits, remaining_credits
+          unit: CREDITS_UNIT,
+        })
+          .displayName('${__field.labels.agent}')
+          .lineInterpolation(common.LineInterpolation.StepAfter)
+          // The same levels as the Remaining credits tiles, drawn as lines.
+          .thresholds(CREDIT_LEVELS())
+          .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed)),
+        timeSeriesPanel({
+          title: 'Credits used per day',
+          description:
+            "Credits consumed per agent per UTC day: the sum of drops in remaining_credits between the agent's consecutive replies, attributed to the day of the later reply. Rises (top-ups) are not usage and are ignored; the drop before the first reply in the range is not visible.",
+          sql: creditsUsedPerDay(),
+          unit: CREDITS_UNIT,
+        })
+          .displayName('${__field.labels.agent}')
+          .drawStyle(common.GraphDrawStyle.Bars)
+          .fillOpacity(80),
+        tablePanel({
+          title: 'Projected run-out',
+          description:
+            'Fit: ordinary least squares of remaining_credits against time, one point per five minutes with replies (the balance at their last reply), from the five minutes of the agent’s last top-up in the selected range (where its balance rose above the five minutes’ first, or their first above the previous last). Burn/day is minus the slope; the run-out date is where the fitted line reaches 0 (empty if the balance is flat or rising, or more than 10 years away).',
+          sql: `SELECT agent, latest AS remaining_credits, burn_per_day, run_out, days_left, fit_points FROM (${runOut()}) ORDER BY agent`,
+          unit: 'short',
+          columns: {
+            agent: 'Agent',
+            remaining_credits: { title: 'Remaining', unit: CREDITS_UNIT },
+            burn_per_day: { title: 'Burn / day', unit: CREDITS_UNIT },
+            run_out: 'Projected run-out',
+            days_left: { title: 'Days left', unit: 'd' },
+            fit_points: 'Five minutes in fit',
+          },
+          w: 14,
+        }),
+        tablePanel({
+          title: 'Replies where credits was not 0',
+          description: 'The spec says `credits` is always 0 for human replies. Replies that said otherwise are stored as sent and listed here (latest 100), so a change on Aksita’s side is noticed.',
+          sql: `SELECT agent, conversation_id, message_id, event_time, credits, remaining_credits
 FROM ${REPLIES}
 WHERE ${inRange()} AND credits != 0
 ORDER BY event_time DESC, agent, message_id
 LIMIT 100`,
-        unit: 'short',
-        columns: {
-          agent: 'Agent',
-          conversation_id: 'Conversation',
-          message_id: 'Message',
-          event_time: 'Event time',
-          credits: 'Credits',
-          remaining_credits: 'Remaining credits',
-        },
-        w: 10,
-      }),
-    ],
-  }));
+          unit: 'short',
+          columns: {
+            agent: 'Agent',
+            conversation_id: 'Conversation',
+            message_id: 'Message',
+            event_time: 'Event time',
+            credits: 'Credits',
+            remaining_credits: 'Remaining credits',
+          },
+          w: 10,
+        }),
+      ],
+    }),
+  );

@@ -90,8 +90,7 @@ ORDER BY replies DESC, agent`,
       }),
       barChartPanel({
         title: 'Replies per conversation (distribution)',
-        description:
-          'How many conversations received 1, 2, 3 … human replies in the range. Long tails are grouped (6-10, 11-20, 21-50, 51+).',
+        description: 'How many conversations received 1, 2, 3 … human replies in the range. Long tails are grouped (6-10, 11-20, 21-50, 51+).',
         sql: `SELECT multiIf(n <= 5, toString(n), n <= 10, '6-10', n <= 20, '11-20', n <= 50, '21-50', '51+') AS replies, count() AS conversations
 FROM (SELECT count() AS n FROM ${REPLIES} WHERE ${inRange()} GROUP BY ${CONVERSATION})
 GROUP BY replies
@@ -102,8 +101,7 @@ ORDER BY min(n)`,
       }),
       barChartPanel({
         title: "Replies by sender's local hour",
-        description:
-          "Replies per hour of day in the sender's own time zone (the UTC offset of the payload's timestamp), so teams in different zones line up by working hours.",
+        description: "Replies per hour of day in the sender's own time zone (the UTC offset of the payload's timestamp), so teams in different zones line up by working hours.",
         sql: `SELECT leftPad(toString(h), 2, '0') AS hour, replies
 FROM (
   SELECT toHour(event_time + toIntervalMinute(event_utc_offset_minutes)) AS h, count() AS replies

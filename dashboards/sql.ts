@@ -24,8 +24,7 @@ export const inRange = (column = 'event_time'): string => `$__timeFilter_ms(${co
  * without it Grafana draws a line straight across an hour with no replies. `time` must be
  * the $__timeInterval bucket.
  */
-export const FILL_BUCKETS =
-  'ORDER BY time WITH FILL FROM toStartOfInterval($__fromTime, INTERVAL $__interval_s second) TO $__toTime STEP $__interval_s';
+export const FILL_BUCKETS = 'ORDER BY time WITH FILL FROM toStartOfInterval($__fromTime, INTERVAL $__interval_s second) TO $__toTime STEP $__interval_s';
 
 /** Milliseconds from the payload's event time until ingest received the request. */
 export const DELIVERY_MS = "dateDiff('millisecond', event_time, received_at)";

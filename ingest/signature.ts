@@ -2,10 +2,7 @@
 // Verified over the exact bytes received (never re-serialised JSON), compared in constant time.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export type SignatureCheck =
-  | { ok: true }
-  | { ok: false; code: 'signature_missing' }
-  | { ok: false; code: 'signature_invalid'; why: string };
+export type SignatureCheck = { ok: true } | { ok: false; code: 'signature_missing' } | { ok: false; code: 'signature_invalid'; why: string };
 
 const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
 

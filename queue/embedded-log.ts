@@ -193,7 +193,10 @@ export class EmbeddedLog {
         if (this.segments.at(-1)!.size >= this.segmentBytes) await this.roll();
         const target = this.segments.at(-1)!;
         const writer = this.writer!;
-        const { bytesWritten } = await writer.writev(group.map((p) => p.record), target.size);
+        const { bytesWritten } = await writer.writev(
+          group.map((p) => p.record),
+          target.size,
+        );
         if (bytesWritten !== bytes) throw new Error(`short write: ${bytesWritten} of ${bytes} bytes`);
         await writer.datasync();
         target.size += bytes;
@@ -331,7 +334,9 @@ export class EmbeddedLog {
         // records that were acknowledged: refuse, and change nothing, rather than clear them.
         const after = nextValidRecord(buf, scan.validEnd);
         if (after !== undefined && !looksTorn(buf, scan.validEnd, after)) {
-          throw new Error(`embedded log: segment ${file} is damaged at byte ${scan.validEnd} (a complete record whose length or checksum is wrong, not a torn write), and complete records follow from byte ${after}; nothing was changed. Keep a copy of the segment and restore it, or remove it to give up the records from byte ${scan.validEnd} on`);
+          throw new Error(
+            `embedded log: segment ${file} is damaged at byte ${scan.validEnd} (a complete record whose length or checksum is wrong, not a torn write), and complete records follow from byte ${after}; nothing was changed. Keep a copy of the segment and restore it, or remove it to give up the records from byte ${scan.validEnd} on`,
+          );
         }
         this.recovered = { file, at: scan.validEnd, records: firstSeq + scan.records.length };
         // A torn final write: never acknowledged, safe to clear. Cleared rather than left

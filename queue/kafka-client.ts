@@ -95,6 +95,10 @@ export async function ensureTopic(admin: Admin, config: KafkaConfig): Promise<vo
   } catch (err) {
     const refusal = ((err as { errors?: unknown[] }).errors ?? [err]).find((e) => (e as { type?: string }).type! in SETTING_OF_REFUSAL) as { type: string; message: string } | undefined;
     if (!refusal) throw err;
-    throw new AppError('config_invalid', [`  ${SETTING_OF_REFUSAL[refusal.type]!(config)}: the Kafka broker refused to create topic ${config.topic}: ${refusal.message} (${refusal.type}); expected settings this cluster accepts`], { cause: err });
+    throw new AppError(
+      'config_invalid',
+      [`  ${SETTING_OF_REFUSAL[refusal.type]!(config)}: the Kafka broker refused to create topic ${config.topic}: ${refusal.message} (${refusal.type}); expected settings this cluster accepts`],
+      { cause: err },
+    );
   }
 }

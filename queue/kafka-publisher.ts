@@ -172,7 +172,10 @@ export class KafkaPublisher implements Publisher {
 
   /** The oldest waiting requests, up to SEND_BYTES (at least one). */
   private takeGroup(): Pending[] {
-    return this.pending.splice(0, prefixWithin(this.pending, (p) => p.envelope.body.length + RECORD_ALLOWANCE, SEND_BYTES));
+    return this.pending.splice(
+      0,
+      prefixWithin(this.pending, (p) => p.envelope.body.length + RECORD_ALLOWANCE, SEND_BYTES),
+    );
   }
 
   private async settle(group: Pending[], done: Promise<void>): Promise<void> {

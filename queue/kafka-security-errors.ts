@@ -51,11 +51,16 @@ export async function securityProblem(err: unknown, config: KafkaConfig): Promis
     return line(`KAFKA_SASL_MECHANISM=${sasl.mechanism}: Kafka (${brokers}) refused ${who}: ${sasled.message}; expected credentials the cluster knows, with a mechanism it offers`);
   }
   if (links.some((l) => l.type === 'ILLEGAL_SASL_STATE' || l.type === 'UNSUPPORTED_SASL_MECHANISM')) {
-    return line(`KAFKA_SASL_MECHANISM=${sasl?.mechanism ?? '(unset)'}: the listener at ${brokers} does not take ${sasl ? 'this SASL mechanism' : 'connections without SASL'}; expected the brokers' listener for these settings (their SASL port, or KAFKA_SASL_MECHANISM as the listener needs)`);
+    return line(
+      `KAFKA_SASL_MECHANISM=${sasl?.mechanism ?? '(unset)'}: the listener at ${brokers} does not take ${sasl ? 'this SASL mechanism' : 'connections without SASL'}; expected the brokers' listener for these settings (their SASL port, or KAFKA_SASL_MECHANISM as the listener needs)`,
+    );
   }
   const code = links.map((l) => l.code).find((c) => c && (UNTRUSTED.has(c) || NOT_TLS.has(c) || /^ERR_SSL_.*ALERT/.test(c)));
   if (code && UNTRUSTED.has(code)) {
-    const fix = code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'a host in KAFKA_BROKERS (or KAFKA_SSL_SERVERNAME) that the certificate names' : 'KAFKA_SSL_CA_FILE naming the CA that signed the brokers\' certificates (unset: the system\'s CAs)';
+    const fix =
+      code === 'ERR_TLS_CERT_ALTNAME_INVALID'
+        ? 'a host in KAFKA_BROKERS (or KAFKA_SSL_SERVERNAME) that the certificate names'
+        : "KAFKA_SSL_CA_FILE naming the CA that signed the brokers' certificates (unset: the system's CAs)";
     return line(`KAFKA_SSL_CA_FILE=${tlsOn?.ca ? '(set)' : '(unset)'}: the certificate of Kafka (${brokers}) is not trusted (${code}); expected ${fix}`);
   }
   if (code && NOT_TLS.has(code)) return line(`KAFKA_SSL=true: Kafka (${brokers}) did not answer with TLS (${code}); expected the brokers' TLS listener`);
@@ -64,7 +69,8 @@ export async function securityProblem(err: unknown, config: KafkaConfig): Promis
   if (!links.some((l) => l.name === 'KafkaJSConnectionClosedError' || l.code === 'ECONNRESET')) return undefined;
   const [host = '', port = ''] = splitHostPort(config.brokers[0] ?? '');
   if (tlsOn && (await speaksPlaintextKafka(host, Number(port)))) return line(`KAFKA_SSL=true: ${host}:${port} is a plaintext Kafka listener; expected the brokers' TLS listener (or KAFKA_SSL=false)`);
-  if (!tlsOn && (await speaksTls(host, Number(port)))) return line(`KAFKA_SSL=false: ${host}:${port} is a TLS listener; expected KAFKA_SSL=true (with its CA and SASL settings) or the brokers' plaintext listener`);
+  if (!tlsOn && (await speaksTls(host, Number(port))))
+    return line(`KAFKA_SSL=false: ${host}:${port} is a TLS listener; expected KAFKA_SSL=true (with its CA and SASL settings) or the brokers' plaintext listener`);
   return undefined;
 }
 

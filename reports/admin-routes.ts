@@ -18,7 +18,10 @@ export interface AdminOps {
 
 const id = z.string().min(1).max(1024);
 const reason = z.string().regex(/^[a-z_]{1,64}$/, { message: 'expected a reason code such as invalid_payload' });
-const since = z.string().max(64).refine((v) => !Number.isNaN(Date.parse(v)), { message: 'expected a time such as 2026-01-31 or 2026-01-31T12:00:00Z' });
+const since = z
+  .string()
+  .max(64)
+  .refine((v) => !Number.isNaN(Date.parse(v)), { message: 'expected a time such as 2026-01-31 or 2026-01-31T12:00:00Z' });
 
 export const eraseBody = z
   .object({ conversation: id.optional(), message: id.optional(), agent: id.optional() })
@@ -53,7 +56,11 @@ export async function adminRoutes(app: FastifyInstance, opts: { token: string; o
   };
   app.post('/api/admin/erase', async (req) => {
     const b = parseAdminBody(eraseBody, req.body);
-    const target: EraseTarget = { ...(b.conversation !== undefined ? { conversationId: b.conversation } : {}), ...(b.message !== undefined ? { messageId: b.message } : {}), ...(b.agent !== undefined ? { agent: b.agent } : {}) };
+    const target: EraseTarget = {
+      ...(b.conversation !== undefined ? { conversationId: b.conversation } : {}),
+      ...(b.message !== undefined ? { messageId: b.message } : {}),
+      ...(b.agent !== undefined ? { agent: b.agent } : {}),
+    };
     return { removed: await serial(() => opts.ops.erase(target)) };
   });
   app.post('/api/admin/dead-letters/list', async (req) => ({ deadLetters: await opts.ops.listDeadLetters(parseAdminBody(deadLetterBody, req.body)) }));

@@ -7,11 +7,7 @@ import path from 'node:path';
 import { removeOnSignal } from './remove-on-signal.js';
 
 /** Writes `body` to `target` atomically; returns the number of bytes written. */
-export async function writeFileAtomically(
-  target: string,
-  body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-  onChunk?: (chunk: Uint8Array) => void,
-): Promise<number> {
+export async function writeFileAtomically(target: string, body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, onChunk?: (chunk: Uint8Array) => void): Promise<number> {
   const absolute = path.resolve(target);
   const temp = path.join(path.dirname(absolute), `.${path.basename(absolute)}.${randomBytes(6).toString('hex')}.partial`);
   const release = removeOnSignal(temp);
@@ -21,7 +17,7 @@ export async function writeFileAtomically(
     try {
       for await (const chunk of body) {
         onChunk?.(chunk);
-        for (let offset = 0; offset < chunk.length; ) offset += (await handle.write(chunk, offset)).bytesWritten;
+        for (let offset = 0; offset < chunk.length;) offset += (await handle.write(chunk, offset)).bytesWritten;
         written += chunk.length;
       }
       await handle.sync();

@@ -30,29 +30,52 @@ export function renderHtmlReport(req: ReportRequest, rows: SummaryRow[], generat
   const days = [...new Set(rows.map((r) => r.day))].sort();
   const agents = [...new Set(rows.map((r) => r.agent))].sort();
   const byKey = new Map(rows.map((r) => [`${r.day}\u0000${r.agent}`, r]));
-  const pick = (agent: string, f: (r: SummaryRow) => number | null) => days.map((d) => {
-    const r = byKey.get(`${d}\u0000${agent}`);
-    return r ? f(r) : null;
-  });
+  const pick = (agent: string, f: (r: SummaryRow) => number | null) =>
+    days.map((d) => {
+      const r = byKey.get(`${d}\u0000${agent}`);
+      return r ? f(r) : null;
+    });
   const color = (i: number) => PALETTE[i % PALETTE.length]!;
-  const perAgent = (f: (r: SummaryRow) => number | null, suffix = '', dashed = false): Series[] =>
-    agents.map((a, i) => ({ name: `${a}${suffix}`, color: color(i), values: pick(a, f), dashed }));
+  const perAgent = (f: (r: SummaryRow) => number | null, suffix = '', dashed = false): Series[] => agents.map((a, i) => ({ name: `${a}${suffix}`, color: color(i), values: pick(a, f), dashed }));
 
-  const charts = rows.length === 0
-    ? '<p class="empty">No replies in this range.</p>'
-    : [
-        figure('Replies per day', 'Stacked by agent.', stackedBarChart({
-          title: 'Replies per day, by agent', categories: days, series: perAgent((r) => r.replies), format: formatCount, zeroBased: true,
-        })),
-        figure('Delivery latency', 'From the reply\'s timestamp to its arrival here. Solid: median (p50); dashed: p95.', lineChart({
-          title: 'Delivery latency per day: p50 and p95', categories: days, format: formatDuration, zeroBased: true,
-          series: [...perAgent((r) => r.delivery_latency_p50_ms, ' p50'), ...perAgent((r) => r.delivery_latency_p95_ms, ' p95', true)],
-        })),
-        figure('Remaining credits', 'At the day\'s last reply (solid) and the day\'s minimum (dashed).', lineChart({
-          title: 'Remaining credits per day', categories: days, format: formatNumber, zeroBased: false,
-          series: [...perAgent((r) => r.remaining_credits_end, ' end'), ...perAgent((r) => r.remaining_credits_min, ' min', true)],
-        })),
-      ].join('\n');
+  const charts =
+    rows.length === 0
+      ? '<p class="empty">No replies in this range.</p>'
+      : [
+          figure(
+            'Replies per day',
+            'Stacked by agent.',
+            stackedBarChart({
+              title: 'Replies per day, by agent',
+              categories: days,
+              series: perAgent((r) => r.replies),
+              format: formatCount,
+              zeroBased: true,
+            }),
+          ),
+          figure(
+            'Delivery latency',
+            "From the reply's timestamp to its arrival here. Solid: median (p50); dashed: p95.",
+            lineChart({
+              title: 'Delivery latency per day: p50 and p95',
+              categories: days,
+              format: formatDuration,
+              zeroBased: true,
+              series: [...perAgent((r) => r.delivery_latency_p50_ms, ' p50'), ...perAgent((r) => r.delivery_latency_p95_ms, ' p95', true)],
+            }),
+          ),
+          figure(
+            'Remaining credits',
+            "At the day's last reply (solid) and the day's minimum (dashed).",
+            lineChart({
+              title: 'Remaining credits per day',
+              categories: days,
+              format: formatNumber,
+              zeroBased: false,
+              series: [...perAgent((r) => r.remaining_credits_end, ' end'), ...perAgent((r) => r.remaining_credits_min, ' min', true)],
+            }),
+          ),
+        ].join('\n');
 
   const total = (f: (r: SummaryRow) => number) => rows.reduce((s, r) => s + f(r), 0);
   const lowest = rows.length ? Math.min(...rows.map((r) => r.remaining_credits_min)) : null;

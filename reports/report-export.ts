@@ -96,7 +96,11 @@ async function summaryBytes(store: Store, req: ReportRequest, opts: ExportOption
       return store.query(q.sql, { format: 'Parquet', params: q.params });
     case 'html': {
       const out = await store.query(q.sql, { format: 'JSONEachRow', params: q.params });
-      const rows = out.toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as SummaryRow);
+      const rows = out
+        .toString('utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as SummaryRow);
       return Buffer.from(renderHtmlReport(req, rows, opts.generatedAt ?? new Date()), 'utf8');
     }
   }

@@ -57,9 +57,7 @@ function frame(spec: ChartSpec, lo: number, hi: number, body: (x: (i: number) =>
   const grid = yt
     .map((v) => `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v)}" y2="${y(v)}" class="grid"/><text x="${PAD.left - 8}" y="${y(v) + 4}" text-anchor="end">${escapeHtml(spec.format(v))}</text>`)
     .join('');
-  const labels = spec.categories
-    .map((c, i) => (i % every === 0 ? `<text x="${x(i)}" y="${H - PAD.bottom + 18}" text-anchor="middle">${escapeHtml(c.slice(5))}</text>` : ''))
-    .join('');
+  const labels = spec.categories.map((c, i) => (i % every === 0 ? `<text x="${x(i)}" y="${H - PAD.bottom + 18}" text-anchor="middle">${escapeHtml(c.slice(5))}</text>` : '')).join('');
   const rows = Math.max(1, Math.ceil(spec.series.length / LEGEND_PER_ROW));
   const height = H + (rows - 1) * LEGEND_ROW_H;
   const legend = spec.series

@@ -93,8 +93,12 @@ export function parseLocalTime(text: string, tz: string, { endOfDay = false } = 
   const m = DATE_TIME.exec(text.trim());
   if (!m) return 'expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM], e.g. 2026-01-22 or 2026-01-22T08:30+07:00';
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '0', offset] = m;
-  const year = Number(y), month = Number(mo), day = Number(d);
-  const hour = Number(h), minute = Number(mi), second = Number(s);
+  const year = Number(y),
+    month = Number(mo),
+    day = Number(d);
+  const hour = Number(h),
+    minute = Number(mi),
+    second = Number(s);
   const ms = Number(frac.padEnd(3, '0'));
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) {
@@ -105,7 +109,8 @@ export function parseLocalTime(text: string, tz: string, { endOfDay = false } = 
   if (offset === undefined) return { epochMs: fromWallClock(wall, tz), dateOnly };
   if (offset === 'Z' || offset === 'z') return { epochMs: wall, dateOnly };
   const digits = offset.replace(':', '');
-  const oh = Number(digits.slice(1, 3)), om = Number(digits.slice(3, 5));
+  const oh = Number(digits.slice(1, 3)),
+    om = Number(digits.slice(3, 5));
   if (oh > 23 || om > 59) return `"${offset}" is not a valid UTC offset`;
   const sign = offset.startsWith('-') ? -1 : 1;
   return { epochMs: wall - sign * (oh * 60 + om) * 60_000, dateOnly };

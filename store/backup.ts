@@ -19,7 +19,9 @@ export const backupsDir = (dataDir: string): string => path.join(dataDir, 'backu
 
 function requireEmbedded(store: Store): void {
   if (store.kind !== 'chdb') {
-    throw new AppError('operation_unsupported', ['backup and restore are for the embedded store; back a ClickHouse server up with its own BACKUP to its configured backups disk (README, "Operating the data")']);
+    throw new AppError('operation_unsupported', [
+      'backup and restore are for the embedded store; back a ClickHouse server up with its own BACKUP to its configured backups disk (README, "Operating the data")',
+    ]);
   }
 }
 
@@ -43,10 +45,7 @@ export async function backupStore(store: Store, dataDir: string): Promise<{ file
 
 /** Tables that hold data in a store that was never written to are empty: nothing would be lost. */
 async function holdsData(store: Store): Promise<boolean> {
-  const out = await store.query(
-    `SELECT sum(total_rows) FROM system.tables WHERE database = ${stringLiteral(DATABASE)} AND name IN ('human_agent_replies', 'dead_letters')`,
-    { format: 'TSVRaw' },
-  );
+  const out = await store.query(`SELECT sum(total_rows) FROM system.tables WHERE database = ${stringLiteral(DATABASE)} AND name IN ('human_agent_replies', 'dead_letters')`, { format: 'TSVRaw' });
   return Number(out.toString('utf8').trim() || 0) > 0;
 }
 

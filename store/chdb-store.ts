@@ -13,15 +13,7 @@ import type { EngineNames } from './query-guard.js';
 import { checkReadOnly, engineLimits, engineMessage, loadEngineNames, userQueryError, type QueryLimits } from './read-only-query.js';
 import { insertPayload, rowCount, type InsertRows } from './insert-payload.js';
 import { LARGE_QUERY, stringArrayExpression, stringLiteral } from './sql-literal.js';
-import {
-  replyKeysOf,
-  type DeadLetterRow,
-  type QueryOptions,
-  type ReadOnlyOptions,
-  type ReplyKey,
-  type ReplyRow,
-  type Store,
-} from './store.js';
+import { replyKeysOf, type DeadLetterRow, type QueryOptions, type ReadOnlyOptions, type ReplyKey, type ReplyRow, type Store } from './store.js';
 
 // Work the engine would do on insert that buys nothing here: splitting a single-threaded parse
 // of a batch-sized input into parallel chunks (with optimize_on_insert off, insert-payload.ts,
@@ -78,7 +70,12 @@ export class ChdbStore implements Store {
       try {
         const store = new ChdbStore(new Session(dir, args), dir, new Session(dir, args));
         // An export's store: its session keeps these for every query it runs.
-        if (limits) await store.run(`SET ${Object.entries(engineLimits(limits)).map(([k, v]) => `${k} = ${v}`).join(', ')}`);
+        if (limits)
+          await store.run(
+            `SET ${Object.entries(engineLimits(limits))
+              .map(([k, v]) => `${k} = ${v}`)
+              .join(', ')}`,
+          );
         return store;
       } catch (err) {
         if ((err as { code?: unknown }).code === 'CHDB_CONNECTION' && Date.now() < deadline) {
@@ -104,7 +101,10 @@ export class ChdbStore implements Store {
     // none): the engine's own choice read event_time first, and the check took twice the CPU
     // (24 against 13 ms for 20,000 keys over 400,000 rows, half of them stored; about 10 ms of
     // either is parsing the literal list).
-    const times = keys.map((k) => k.event_time).filter((t): t is string => t !== undefined).sort();
+    const times = keys
+      .map((k) => k.event_time)
+      .filter((t): t is string => t !== undefined)
+      .sort();
     const window = times.length === keys.length ? { from: times[0]!, to: times.at(-1)! } : { from: '1970-01-01 00:00:00.000', to: '2299-12-31 23:59:59.999' };
     const out = await this.keyCheckSession.queryAsync(
       `SELECT agent, message_id FROM ${REPLIES_TABLE}
@@ -148,16 +148,12 @@ export class ChdbStore implements Store {
   }
 
   async query(sql: string, options: QueryOptions): Promise<Buffer> {
-    const result = options.params
-      ? await this.session.queryBindAsync(sql, options.params, { format: options.format })
-      : await this.session.queryAsync(sql, { format: options.format });
+    const result = options.params ? await this.session.queryBindAsync(sql, options.params, { format: options.format }) : await this.session.queryAsync(sql, { format: options.format });
     return Buffer.from(result.bytes());
   }
 
   async *queryStream(sql: string, options: QueryOptions): AsyncIterable<Uint8Array> {
-    const stream = options.params
-      ? this.session.queryStreamBind(sql, options.params, { format: options.format })
-      : this.session.queryStream(sql, { format: options.format });
+    const stream = options.params ? this.session.queryStreamBind(sql, options.params, { format: options.format }) : this.session.queryStream(sql, { format: options.format });
     for await (const chunk of stream) yield chunk.raw();
   }
 
@@ -201,9 +197,7 @@ export class ChdbStore implements Store {
     const session = new Session(this.dir);
     try {
       while (running()) {
-        await session
-          .queryAsync(`KILL QUERY WHERE query LIKE ${stringLiteral(`%${marker}%`)} AND query NOT LIKE 'KILL%' ASYNC`, { format: 'Null' })
-          .catch(() => undefined);
+        await session.queryAsync(`KILL QUERY WHERE query LIKE ${stringLiteral(`%${marker}%`)} AND query NOT LIKE 'KILL%' ASYNC`, { format: 'Null' }).catch(() => undefined);
         await sleep(KILL_RETRY_MS);
       }
     } finally {
@@ -216,9 +210,7 @@ export class ChdbStore implements Store {
   }
 
   private async run(sql: string, params?: Record<string, unknown>): Promise<string> {
-    const result = params
-      ? await this.session.queryBindAsync(sql, params, { format: 'TSVRaw' })
-      : await this.session.queryAsync(sql, { format: 'TSVRaw' });
+    const result = params ? await this.session.queryBindAsync(sql, params, { format: 'TSVRaw' }) : await this.session.queryAsync(sql, { format: 'TSVRaw' });
     return result.text();
   }
 

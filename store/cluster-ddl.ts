@@ -22,10 +22,7 @@ export const REPLICA_NAME = '{replica}';
 const NAME = String.raw`[A-Za-z0-9_.\x60]+`;
 // Statement kinds that change the schema and so must run on every replica.
 const SCHEMA_DDL = /^\s*(CREATE|ALTER|DROP|RENAME|TRUNCATE|EXCHANGE|ATTACH|DETACH)\b/i;
-const CREATE = new RegExp(
-  String.raw`^(\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|VIEW|MATERIALIZED\s+VIEW|DATABASE|DICTIONARY)\s+(?:IF\s+NOT\s+EXISTS\s+)?)(${NAME})(?=\s|\(|$)`,
-  'i',
-);
+const CREATE = new RegExp(String.raw`^(\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|VIEW|MATERIALIZED\s+VIEW|DATABASE|DICTIONARY)\s+(?:IF\s+NOT\s+EXISTS\s+)?)(${NAME})(?=\s|\(|$)`, 'i');
 const ALTER_DROP = new RegExp(String.raw`^(\s*(?:ALTER\s+TABLE|(?:DROP|TRUNCATE)\s+(?:TABLE|VIEW|DATABASE|DICTIONARY)(?:\s+IF\s+EXISTS)?)\s+)(${NAME})(?=\s|$)`, 'i');
 const ENGINE = /\bENGINE\s*=\s*(Replacing|Summing|Aggregating|Collapsing|VersionedCollapsing|Graphite)?MergeTree\b(\s*\(([^()]*)\))?/gi;
 

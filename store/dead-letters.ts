@@ -113,9 +113,9 @@ export async function deleteDeadLetters(store: Store, positions: readonly DeadLe
     groups.set(key, group);
   }
   for (const params of groups.values()) {
-    await store.query(
-      `ALTER TABLE ${DEAD_LETTERS_TABLE} DELETE WHERE queue_name = {q:String} AND queue_partition = {p:UInt32} AND queue_offset IN {o:Array(UInt64)} SETTINGS mutations_sync = 2`,
-      { format: 'TSVRaw', params },
-    );
+    await store.query(`ALTER TABLE ${DEAD_LETTERS_TABLE} DELETE WHERE queue_name = {q:String} AND queue_partition = {p:UInt32} AND queue_offset IN {o:Array(UInt64)} SETTINGS mutations_sync = 2`, {
+      format: 'TSVRaw',
+      params,
+    });
   }
 }

@@ -54,11 +54,13 @@ function conditions(target: EraseTarget): { replies: string; deadLetters: string
 
 async function rows(store: Store, sql: string, params: Record<string, unknown>): Promise<string[][]> {
   const out = (await store.query(sql, { format: 'TSVRaw', params })).toString('utf8');
-  return out.split('\n').filter(Boolean).map((line) => line.split('\t'));
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split('\t'));
 }
 
-const countOf = async (store: Store, table: string, where: string, params: Record<string, string>) =>
-  Number((await rows(store, `SELECT count() FROM ${table} WHERE ${where}`, params))[0]?.[0] ?? 0);
+const countOf = async (store: Store, table: string, where: string, params: Record<string, string>) => Number((await rows(store, `SELECT count() FROM ${table} WHERE ${where}`, params))[0]?.[0] ?? 0);
 
 /** Removes every row of `target`; returns how many rows each table lost. */
 export async function erase(store: Store, target: EraseTarget): Promise<EraseResult> {

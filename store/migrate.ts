@@ -7,9 +7,7 @@ export type Runner = (sql: string) => Promise<string>;
 
 export async function applyMigrations(run: Runner, list: readonly Migration[] = migrations): Promise<number[]> {
   for (const statement of bootstrapStatements) await run(statement);
-  const applied = new Set(
-    (await run(`SELECT version FROM ${MIGRATIONS_TABLE} FINAL`)).split('\n').filter(Boolean).map(Number),
-  );
+  const applied = new Set((await run(`SELECT version FROM ${MIGRATIONS_TABLE} FINAL`)).split('\n').filter(Boolean).map(Number));
   const done: number[] = [];
   for (const migration of [...list].sort((a, b) => a.version - b.version)) {
     if (applied.has(migration.version)) continue;

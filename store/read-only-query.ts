@@ -140,7 +140,10 @@ export function userQueryError(err: unknown): AppError | undefined {
 export function engineMessage(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   // chDB repeats the prefix when it wraps the engine's exception.
-  return message.replace(/^(Code: \d+\. DB::Exception: )+/, '').split('\n')[0]!.slice(0, 500);
+  return message
+    .replace(/^(Code: \d+\. DB::Exception: )+/, '')
+    .split('\n')[0]!
+    .slice(0, 500);
 }
 
 /** ClickHouse's numeric error code, from either chDB or @clickhouse/client errors. */

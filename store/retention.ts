@@ -24,7 +24,12 @@ const shown = (days: number | undefined): string => (days === undefined ? '' : S
 
 async function recorded(run: Runner): Promise<Map<string, string>> {
   const out = await run(`SELECT name, value FROM ${APPLIED_SETTINGS_TABLE} FINAL`);
-  return new Map(out.split('\n').filter(Boolean).map((line) => line.split('\t') as [string, string]));
+  return new Map(
+    out
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split('\t') as [string, string]),
+  );
 }
 
 /** The TTL clauses of a table's definition, as the engine shows them. */

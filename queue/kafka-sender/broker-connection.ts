@@ -24,11 +24,15 @@ export class BrokerConnection {
   /** Connected, and authenticated when SASL is configured. */
   readonly connected: Promise<void>;
 
-  constructor(readonly address: string, host: string, port: number, clientId: string, security: KafkaSecurity) {
+  constructor(
+    readonly address: string,
+    host: string,
+    port: number,
+    clientId: string,
+    security: KafkaSecurity,
+  ) {
     const secure = security.tls;
-    this.socket = secure
-      ? tls.connect({ host, port, ...(!net.isIP(host) && { servername: host }), ...tlsOptions(secure) })
-      : net.connect({ host, port });
+    this.socket = secure ? tls.connect({ host, port, ...(!net.isIP(host) && { servername: host }), ...tlsOptions(secure) }) : net.connect({ host, port });
     this.socket.setNoDelay(true);
     const open = new Promise<void>((resolve, reject) => {
       this.socket.once(secure ? 'secureConnect' : 'connect', resolve);

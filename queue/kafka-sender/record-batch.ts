@@ -46,7 +46,7 @@ export function crc32c(buf: Uint8Array, start = 0, end = buf.length): number {
 function varintSize(v: number): number {
   let z = v >= 0 ? v * 2 : -v * 2 - 1;
   let n = 1;
-  while (z >= 128) (z = Math.floor(z / 128)), n++;
+  while (z >= 128) ((z = Math.floor(z / 128)), n++);
   return n;
 }
 
@@ -90,7 +90,7 @@ const CRC_START = 21; // attributes onwards is covered by the CRC
 export function measureBatch(records: KafkaRecord[]): SizedBatch {
   let first = Infinity;
   let last = -Infinity;
-  for (const r of records) (first = Math.min(first, r.timestamp)), (last = Math.max(last, r.timestamp));
+  for (const r of records) ((first = Math.min(first, r.timestamp)), (last = Math.max(last, r.timestamp)));
   let size = HEADER_BYTES;
   const lengths = records.map((r, i) => {
     // The body's length goes first, once known; then each header value's UTF-8 length.

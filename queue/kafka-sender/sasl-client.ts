@@ -63,6 +63,6 @@ export async function scram(step: Step, hash: 'sha256' | 'sha512', username: str
   const verifier = /(?:^|,)v=([^,]*)/.exec(final.authBytes.toString('utf8'))?.[1] ?? '';
   const expected = hmac(hash, hmac(hash, salted, 'Server Key'), authMessage);
   const got = Buffer.from(verifier, 'base64');
-  if (got.length !== expected.length || !timingSafeEqual(got, expected)) throw new SaslError('SCRAM: the broker\'s signature does not match');
+  if (got.length !== expected.length || !timingSafeEqual(got, expected)) throw new SaslError("SCRAM: the broker's signature does not match");
   return final.sessionLifetimeMs;
 }

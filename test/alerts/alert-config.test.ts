@@ -13,7 +13,16 @@ const error = (env: Record<string, string>) => {
 
 describe('alert settings', () => {
   it('defaults: run-out within 7 days, stall after 5 minutes, every 60 s; floor and silence off', () => {
-    expect(loadConfig({}).alerts).toEqual({ webhookUrl: undefined, format: 'slack', secret: undefined, intervalSeconds: 60, creditsDays: 7, creditsFloor: undefined, stallMinutes: 5, silentAgentMinutes: 0 });
+    expect(loadConfig({}).alerts).toEqual({
+      webhookUrl: undefined,
+      format: 'slack',
+      secret: undefined,
+      intervalSeconds: 60,
+      creditsDays: 7,
+      creditsFloor: undefined,
+      stallMinutes: 5,
+      silentAgentMinutes: 0,
+    });
   });
 
   it('a floor is a number for every agent, or JSON per agent with "*" for the rest', () => {

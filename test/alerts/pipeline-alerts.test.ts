@@ -45,7 +45,10 @@ async function evaluations(dir: string, times: number): Promise<void> {
 }
 
 /** `reply-analytics alerts --json` on `dir`, as a user runs it. */
-async function alertsCli(dir: string, env: Record<string, string> = {}): Promise<{ source: string; rules: { id: string; state: string; firing: { labels: Record<string, string>; value: number }[] }[] }> {
+async function alertsCli(
+  dir: string,
+  env: Record<string, string> = {},
+): Promise<{ source: string; rules: { id: string; state: string; firing: { labels: Record<string, string>; value: number }[] }[] }> {
   const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'alerts', '--json'], { cwd: ROOT, env: { ...process.env, DATA_DIR: dir, ...env } });
   return JSON.parse(stdout) as Awaited<ReturnType<typeof alertsCli>>;
 }
@@ -87,7 +90,14 @@ describe('alerts in the pipeline process', () => {
     // A signed payload that fails validation: a dead letter, which fires and then resolves.
     expect(await post(p, samplePayload({ message_id: undefined }))).toBe(422);
     await waitFor(async () => parsed(receiver).filter((n) => n.rule === 'dead-letters').length === 2, 'dead-letter firing and resolved');
-    expect(parsed(receiver).filter((n) => n.rule === 'dead-letters').map((n) => [n.state, n.value])).toEqual([['firing', 1], ['resolved', 1]]);
+    expect(
+      parsed(receiver)
+        .filter((n) => n.rule === 'dead-letters')
+        .map((n) => [n.state, n.value]),
+    ).toEqual([
+      ['firing', 1],
+      ['resolved', 1],
+    ]);
     await stop(p);
 
     // No process: the command evaluates the rules itself, with its own thresholds.

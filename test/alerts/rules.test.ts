@@ -48,7 +48,7 @@ describe('alert rules on data with a known answer', () => {
     expect(await values('pipeline-stalled')).toEqual({ stored_lag: 9 });
   });
 
-  it('silent-agent: minutes since each agent\'s last reply', async () => {
+  it("silent-agent: minutes since each agent's last reply", async () => {
     expect(await values('silent-agent')).toEqual({ 'runs-out': 0, 'topped-up': 0, flat: 180, late: 10 });
   });
 
@@ -74,11 +74,24 @@ describe('alert rules on data with a known answer', () => {
 describe('the Grafana form of each rule', () => {
   it('returns the labels and the value of the rule, nothing else, as the engine answers it', async () => {
     const { alertProvisioning } = await import('../../dashboards/alert-provisioning.js');
-    const config = { webhookUrl: undefined, format: 'slack' as const, secret: undefined, intervalSeconds: 60, creditsDays: 7, creditsFloor: { agents: { 'runs-out': 1_000 }, other: 600 }, stallMinutes: 5, silentAgentMinutes: 60 };
+    const config = {
+      webhookUrl: undefined,
+      format: 'slack' as const,
+      secret: undefined,
+      intervalSeconds: 60,
+      creditsDays: 7,
+      creditsFloor: { agents: { 'runs-out': 1_000 }, other: 600 },
+      stallMinutes: 5,
+      silentAgentMinutes: 60,
+    };
     for (const provisioned of alertProvisioning(config).groups[0]!.rules) {
       const r = rule(provisioned.uid.replace(/^aksita-/, ''));
       const sql = provisioned.data[0]!.model.rawSql!.split('now64(3)').join(NOW_SQL);
-      const out = (await store.query(sql, { format: 'JSONEachRow' })).toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const out = (await store.query(sql, { format: 'JSONEachRow' }))
+        .toString('utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       const expected = (await ruleRows(store, r, ctx)).map((i) => ({ ...i.labels, value: i.value }));
       const sorted = (rows: Record<string, unknown>[]) => rows.map((x) => JSON.stringify(x)).sort();
       expect(sorted(out), r.id).toEqual(sorted(expected));

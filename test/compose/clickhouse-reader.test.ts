@@ -55,7 +55,10 @@ describe(`${USERS_FILE}: Grafana's ClickHouse account`, () => {
   });
 
   it('memory and result limits are constraints pinned to the profile values, so even readonly = 2 could not lift them', () => {
-    for (const [name, value] of [['max_memory_usage', MAX_MEMORY], ['max_result_bytes', MAX_RESULT]] as const) {
+    for (const [name, value] of [
+      ['max_memory_usage', MAX_MEMORY],
+      ['max_result_bytes', MAX_RESULT],
+    ] as const) {
       const c = at(constraints, name);
       expect(Number(at(c, 'min')?.text), name).toBe(value);
       expect(Number(at(c, 'max')?.text), name).toBe(value);
@@ -82,7 +85,10 @@ describe(`${CONFIG_FILE}`, () => {
 describe('README: the same account in SQL, for servers without Compose', () => {
   const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
   const block = /```sql\n(CREATE USER grafana_reader[\s\S]*?)```/.exec(readme)?.[1] ?? '';
-  const statements = block.split(';').map((q) => q.trim()).filter(Boolean);
+  const statements = block
+    .split(';')
+    .map((q) => q.trim())
+    .filter(Boolean);
   const format = (q: string) => queryBind('SELECT formatQuerySingleLine({q:String})', { q }, 'TSVRaw').trim();
 
   it('parses, and grants and limits what the users.d file does', () => {

@@ -55,7 +55,12 @@ export function runComposeConfig(envFile: Record<string, string>): { status: num
   const dir = mkdtempSync(path.join(os.tmpdir(), 'aksita-compose-'));
   try {
     const file = path.join(dir, 'env');
-    writeFileSync(file, Object.entries(envFile).map(([k, v]) => `${k}=${v}\n`).join(''));
+    writeFileSync(
+      file,
+      Object.entries(envFile)
+        .map(([k, v]) => `${k}=${v}\n`)
+        .join(''),
+    );
     return spawnSync('docker-compose', ['--env-file', file, '-f', path.join(ROOT, 'docker-compose.yml'), 'config'], {
       cwd: ROOT,
       encoding: 'utf8',

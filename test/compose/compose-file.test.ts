@@ -114,7 +114,10 @@ describe.skipIf(skipLocally)(`docker-compose.yml (docker-compose ${version ?? 'N
   it('ingest and consume read only variables of our config schema, with values it accepts', () => {
     for (const name of OURS) {
       const env = svc(name).environment ?? {};
-      expect(Object.keys(env).filter((k) => !schemaKeys.has(k)), `${name}: not in core/config.ts`).toEqual([]);
+      expect(
+        Object.keys(env).filter((k) => !schemaKeys.has(k)),
+        `${name}: not in core/config.ts`,
+      ).toEqual([]);
       expect(() => loadConfig(env), name).not.toThrow();
     }
     const ingest = loadConfig(svc('ingest').environment);
@@ -127,8 +130,21 @@ describe.skipIf(skipLocally)(`docker-compose.yml (docker-compose ${version ?? 'N
     expect(consume.kafka?.topic).toBe(ingest.kafka?.topic);
   });
 
-  it("ingest passes on every receiver setting from .env (the README tells users to set them there)", () => {
-    const receiverSettings = ['WEBHOOK_SECRET', 'WEBHOOK_AGENTS', 'WEBHOOK_SECRET_PREVIOUS', 'ALLOW_UNSIGNED', 'REQUEST_TIMEOUT_MS', 'MAX_CONNECTIONS', 'MAX_CONNECTIONS_PER_ADDRESS', 'MAX_BODY_BYTES', 'MAX_EVENT_AGE_SECONDS', 'SIGNATURE_FAILURES_PER_MINUTE', 'TRUST_PROXY', 'KAFKA_PUBLISH_TIMEOUT_MS'];
+  it('ingest passes on every receiver setting from .env (the README tells users to set them there)', () => {
+    const receiverSettings = [
+      'WEBHOOK_SECRET',
+      'WEBHOOK_AGENTS',
+      'WEBHOOK_SECRET_PREVIOUS',
+      'ALLOW_UNSIGNED',
+      'REQUEST_TIMEOUT_MS',
+      'MAX_CONNECTIONS',
+      'MAX_CONNECTIONS_PER_ADDRESS',
+      'MAX_BODY_BYTES',
+      'MAX_EVENT_AGE_SECONDS',
+      'SIGNATURE_FAILURES_PER_MINUTE',
+      'TRUST_PROXY',
+      'KAFKA_PUBLISH_TIMEOUT_MS',
+    ];
     expect(Object.keys(svc('ingest').environment ?? {})).toEqual(expect.arrayContaining(receiverSettings));
   });
 
@@ -143,7 +159,13 @@ describe.skipIf(skipLocally)(`docker-compose.yml (docker-compose ${version ?? 'N
 
   it('secrets come from the env file (.env), not from the compose file', () => {
     need();
-    const secrets = { CLICKHOUSE_PASSWORD: 'from-env-file-1', WEBHOOK_SECRET: 'from-env-file-2', QUERY_TOKEN: 'from-env-file-3-0123456789', GRAFANA_ADMIN_PASSWORD: 'from-env-file-4', CLICKHOUSE_GRAFANA_PASSWORD: 'from-env-file-5' };
+    const secrets = {
+      CLICKHOUSE_PASSWORD: 'from-env-file-1',
+      WEBHOOK_SECRET: 'from-env-file-2',
+      QUERY_TOKEN: 'from-env-file-3-0123456789',
+      GRAFANA_ADMIN_PASSWORD: 'from-env-file-4',
+      CLICKHOUSE_GRAFANA_PASSWORD: 'from-env-file-5',
+    };
     const { config: withEnv } = composeConfig(secrets);
     const env = (name: string) => withEnv.services[name]!.environment!;
     expect(env('clickhouse').CLICKHOUSE_PASSWORD).toBe(secrets.CLICKHOUSE_PASSWORD);
@@ -167,7 +189,11 @@ describe.skipIf(skipLocally)(`docker-compose.yml (docker-compose ${version ?? 'N
   });
 
   it('start order: each service waits for the health of what it uses', () => {
-    const healthy = (name: string) => Object.entries(svc(name).depends_on ?? {}).filter(([, d]) => d.condition === 'service_healthy').map(([n]) => n).sort();
+    const healthy = (name: string) =>
+      Object.entries(svc(name).depends_on ?? {})
+        .filter(([, d]) => d.condition === 'service_healthy')
+        .map(([n]) => n)
+        .sort();
     expect(healthy('ingest')).toEqual(['kafka']);
     expect(healthy('consume')).toEqual(['clickhouse', 'kafka']);
     // Grafana's data source defaults to the aksita database, which consume's migrations create.
@@ -176,7 +202,16 @@ describe.skipIf(skipLocally)(`docker-compose.yml (docker-compose ${version ?? 'N
 
   it('Kafka: a complete single-node KRaft configuration, internal topics with one replica', () => {
     const env = svc('kafka').environment!;
-    for (const key of ['CLUSTER_ID', 'KAFKA_NODE_ID', 'KAFKA_CONTROLLER_QUORUM_VOTERS', 'KAFKA_LISTENERS', 'KAFKA_ADVERTISED_LISTENERS', 'KAFKA_CONTROLLER_LISTENER_NAMES', 'KAFKA_LISTENER_SECURITY_PROTOCOL_MAP', 'KAFKA_INTER_BROKER_LISTENER_NAME']) {
+    for (const key of [
+      'CLUSTER_ID',
+      'KAFKA_NODE_ID',
+      'KAFKA_CONTROLLER_QUORUM_VOTERS',
+      'KAFKA_LISTENERS',
+      'KAFKA_ADVERTISED_LISTENERS',
+      'KAFKA_CONTROLLER_LISTENER_NAMES',
+      'KAFKA_LISTENER_SECURITY_PROTOCOL_MAP',
+      'KAFKA_INTER_BROKER_LISTENER_NAME',
+    ]) {
       expect(env[key], key).toBeTruthy();
     }
     expect(env.KAFKA_PROCESS_ROLES!.split(',').sort()).toEqual(['broker', 'controller']);
@@ -206,7 +241,7 @@ describe.skipIf(skipLocally)(`docker-compose.yml (docker-compose ${version ?? 'N
     expect(env.CLICKHOUSE_HOST).toBe('clickhouse');
   });
 
-  it("Grafana queries as the read-only account the ClickHouse service gets from tools/clickhouse, never the writer or default", () => {
+  it('Grafana queries as the read-only account the ClickHouse service gets from tools/clickhouse, never the writer or default', () => {
     const grafana = svc('grafana').environment!;
     const clickhouse = svc('clickhouse');
     const readers = readXml(path.join(ROOT, CLICKHOUSE_USERS_FILE)).children.find((c) => c.tag === 'users')!.children;
@@ -231,7 +266,9 @@ describe.skipIf(skipLocally)(`docker-compose.yml (docker-compose ${version ?? 'N
 
 describe('Dockerfile', () => {
   const dockerfile = read('Dockerfile');
-  const ignore = read('.dockerignore').split('\n').filter((l) => l && !l.startsWith('#'));
+  const ignore = read('.dockerignore')
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'));
 
   it('is multi-stage on a pinned Node that package.json supports, and runs as a non-root user', () => {
     const froms = [...dockerfile.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1]!);

@@ -27,8 +27,7 @@ describe('background consumer', () => {
     await db.close();
   });
 
-  const count = async (where: string) =>
-    Number((await db.store.query(`SELECT count() FROM aksita.human_agent_replies WHERE ${where}`, { format: 'TSV' })).toString().trim());
+  const count = async (where: string) => Number((await db.store.query(`SELECT count() FROM aksita.human_agent_replies WHERE ${where}`, { format: 'TSV' })).toString().trim());
 
   /** Starts a consumer thread on a log in the store's directory; resolves waits as batches land. */
   async function start(name: string, metrics: Metrics, beforeStart?: (log: EmbeddedLog) => Promise<void>) {

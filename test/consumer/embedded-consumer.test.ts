@@ -57,8 +57,7 @@ describe('embedded consumer', () => {
   };
   // Each log is a new incarnation starting at offset 0, as after deleting a queue directory.
   const freshLog = async () => openLog(`${dir.path}/log-${++n}`);
-  const count = async (where = '1') =>
-    Number((await store.query(`SELECT count() FROM aksita.human_agent_replies WHERE ${where}`, { format: 'TSV' })).toString().trim());
+  const count = async (where = '1') => Number((await store.query(`SELECT count() FROM aksita.human_agent_replies WHERE ${where}`, { format: 'TSV' })).toString().trim());
   /** Runs the consumer until the log is fully committed. */
   async function drain(log: EmbeddedLog, consumer: EmbeddedConsumer): Promise<void> {
     consumer.start();
@@ -87,7 +86,10 @@ describe('embedded consumer', () => {
     expect(bodies.every((b) => b.body.length === size)).toBe(true);
     for (const b of bodies) await log.append(b);
     const sizes: number[] = [];
-    await drain(log, new EmbeddedConsumer({ log, queueName: await embeddedQueueName(logDir(log)), store, maxRows: 1000, maxWaitMs: 10, maxBatchBytes: 10 * size - 1, onBatch: (rows) => sizes.push(rows) }));
+    await drain(
+      log,
+      new EmbeddedConsumer({ log, queueName: await embeddedQueueName(logDir(log)), store, maxRows: 1000, maxWaitMs: 10, maxBatchBytes: 10 * size - 1, onBatch: (rows) => sizes.push(rows) }),
+    );
     expect(sizes).toEqual([10, 10, 10, 10, 10]);
     expect(await count(`startsWith(additional_context, '${tag}')`)).toBe(50);
     await log.close();

@@ -54,7 +54,12 @@ it('appends refused while the disk is full are never stored; every acknowledged 
   await waitFor(async () => log.committed === log.end, 'every acknowledged reply to be committed');
   await consumer.stop();
   const out = (await db.store.query(`SELECT message_id, count() FROM aksita.human_agent_replies WHERE additional_context = '${tag}' GROUP BY message_id`, { format: 'TSV' })).toString();
-  const stored = new Map(out.split('\n').filter(Boolean).map((l) => l.split('\t') as [string, string]));
+  const stored = new Map(
+    out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t') as [string, string]),
+  );
   expect(new Set(stored.keys())).toEqual(acked);
   expect([...stored.values()].filter((n) => n !== '1')).toEqual([]);
   expect(log.end).toBe(acked.size);

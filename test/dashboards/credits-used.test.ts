@@ -118,7 +118,6 @@ const scenarios: Scenario[] = [
   scenario('nothing in range', at(6, T(12)), WEEK_START + 7 * DAY),
 ];
 
-
 /**
  * What a wrong query would answer: the oracle's sums with another order or another pairing, so
  * the test can show its replies tell each of them from the right answer.
@@ -130,8 +129,7 @@ function variant(s: Scenario, opts: { order?: (a: FixtureReply, b: FixtureReply)
     const day = (r: FixtureReply) => Math.floor(r.eventMs / DAY);
     sorted.forEach((r, i) => {
       const prev = sorted[i - 1];
-      const counted =
-        prev !== undefined && (opts.pairs === undefined || day(prev) === day(r) || (opts.pairs === 'previous calendar day' && day(prev) === day(r) - 1));
+      const counted = prev !== undefined && (opts.pairs === undefined || day(prev) === day(r) || (opts.pairs === 'previous calendar day' && day(prev) === day(r) - 1));
       const key = `${day(r)} ${agent}`;
       out.set(key, (out.get(key) ?? 0) + (counted ? Math.max(prev.remaining - r.remaining, 0) : 0));
     });
@@ -156,10 +154,19 @@ describe('Credits used per day', () => {
     // Unchanged, the variant is the oracle the panel is held to.
     for (const s of scenarios) {
       const fromOracle = oracle(s, data).rows.map((r) => [`${Date.parse(`${String(r[0]).replace(' ', 'T')}Z`) / DAY} ${String(r[1])}`, r[2]]);
-      expect([...right(s)].sort(([a], [b]) => a.localeCompare(b)), s.name).toEqual(fromOracle);
+      expect(
+        [...right(s)].sort(([a], [b]) => a.localeCompare(b)),
+        s.name,
+      ).toEqual(fromOracle);
     }
     // calm ties only with equal balances; tied with different ones.
-    const sameMs = (agent: string) => [...groupBy(replies.filter((r) => r.agent === agent), (r) => r.eventMs).values()].filter((g) => g.length > 1);
+    const sameMs = (agent: string) =>
+      [
+        ...groupBy(
+          replies.filter((r) => r.agent === agent),
+          (r) => r.eventMs,
+        ).values(),
+      ].filter((g) => g.length > 1);
     expect(sameMs('calm').every((g) => new Set(g.map((r) => r.remaining)).size === 1) && sameMs('calm').length > 0).toBe(true);
     expect(sameMs('tied').filter((g) => new Set(g.map((r) => r.remaining)).size > 1)).toHaveLength(2);
   });

@@ -1,20 +1,7 @@
 // Expected results of the Remaining credits and Pipeline health panels, computed from the fixture in JavaScript.
 import type { PanelOracle } from './expected-volume-latency.js';
 import { DAY } from './fixture.js';
-import {
-  agentSelected,
-  bucket,
-  byLatest,
-  deadLetters,
-  dt,
-  dt64,
-  filledBuckets,
-  groupBy,
-  intervalSeconds,
-  replies,
-  runOut,
-  type Expected,
-} from './oracle.js';
+import { agentSelected, bucket, byLatest, deadLetters, dt, dt64, filledBuckets, groupBy, intervalSeconds, replies, runOut, type Expected } from './oracle.js';
 
 const sortedAgents = <T extends { agent: string }>(rows: readonly T[]) => [...groupBy(rows, (r) => r.agent)].sort(([a], [b]) => a.localeCompare(b));
 

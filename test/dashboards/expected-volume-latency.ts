@@ -1,19 +1,6 @@
 // Expected results of the Reply volume and Latency panels, computed from the fixture in JavaScript.
 import type { FixtureDeadLetter, FixtureReply } from './fixture.js';
-import {
-  bucket,
-  conversationKey,
-  dt,
-  dt64,
-  filledBuckets,
-  gaps,
-  groupBy,
-  quantile,
-  replies,
-  uniqueCount,
-  type Expected,
-  type Scenario,
-} from './oracle.js';
+import { bucket, conversationKey, dt, dt64, filledBuckets, gaps, groupBy, quantile, replies, uniqueCount, type Expected, type Scenario } from './oracle.js';
 
 export interface Data {
   replies: readonly FixtureReply[];
@@ -101,9 +88,18 @@ function percentileSeries<T>(items: readonly T[], at: (t: T) => number, value: (
 export const latency: Record<string, PanelOracle> = {
   'Delivery latency p95': (s, d) => ({ columns: ['p95'], rows: [[quantile(replies(d.replies, s).map(delivery), 0.95)]] }),
   'Pipeline latency p99': (s, d) => ({ columns: ['p99'], rows: [[quantile(replies(d.replies, s, (r) => r.receivedMs).map(pipeline), 0.99)]] }),
-  'Median gap between replies': (s, d) => ({ columns: ['p50'], rows: [[quantile(gaps(replies(d.replies, s)).map((g) => g.gapMs), 0.5)]] }),
-  'Delivery latency percentiles': (s, d) =>
-    percentileSeries(replies(d.replies, s), (r) => r.eventMs, delivery, s, { p50: 0.5, p95: 0.95, p99: 0.99 }),
+  'Median gap between replies': (s, d) => ({
+    columns: ['p50'],
+    rows: [
+      [
+        quantile(
+          gaps(replies(d.replies, s)).map((g) => g.gapMs),
+          0.5,
+        ),
+      ],
+    ],
+  }),
+  'Delivery latency percentiles': (s, d) => percentileSeries(replies(d.replies, s), (r) => r.eventMs, delivery, s, { p50: 0.5, p95: 0.95, p99: 0.99 }),
   'Delivery latency distribution': (s, d) => {
     const byBucket = [...groupBy(replies(d.replies, s), (r) => bucket(r.eventMs, s))].sort(([a], [b]) => a - b);
     const slot = (ms: number) => {
@@ -120,9 +116,21 @@ export const latency: Record<string, PanelOracle> = {
     };
   },
   'Pipeline latency percentiles': (s, d) =>
-    percentileSeries(replies(d.replies, s, (r) => r.receivedMs), (r) => r.receivedMs, pipeline, s, { p50: 0.5, p99: 0.99 }),
+    percentileSeries(
+      replies(d.replies, s, (r) => r.receivedMs),
+      (r) => r.receivedMs,
+      pipeline,
+      s,
+      { p50: 0.5, p99: 0.99 },
+    ),
   'Gap between consecutive replies': (s, d) =>
-    percentileSeries(gaps(replies(d.replies, s)), (g) => g.atMs, (g) => g.gapMs, s, { p50: 0.5, p90: 0.9 }),
+    percentileSeries(
+      gaps(replies(d.replies, s)),
+      (g) => g.atMs,
+      (g) => g.gapMs,
+      s,
+      { p50: 0.5, p90: 0.9 },
+    ),
   'Slowest deliveries': (s, d) => {
     const rows = [...replies(d.replies, s)].sort((a, b) => delivery(b) - delivery(a) || a.agent.localeCompare(b.agent) || a.messageId.localeCompare(b.messageId));
     return {

@@ -58,8 +58,7 @@ const daysSince = (ms: number) => (ms - WEEK_START) / DAY;
 export const salesCredits = (ms: number) => 10_000 - 400 * daysSince(ms);
 /** support: 3 000 falling 300 per day; topped up to 9 000 at day 3.5, then falling 500 per day. */
 export const SUPPORT_TOP_UP_DAY = 3.5;
-export const supportCredits = (ms: number) =>
-  daysSince(ms) < SUPPORT_TOP_UP_DAY ? 3_000 - 300 * daysSince(ms) : 9_000 - 500 * (daysSince(ms) - SUPPORT_TOP_UP_DAY);
+export const supportCredits = (ms: number) => (daysSince(ms) < SUPPORT_TOP_UP_DAY ? 3_000 - 300 * daysSince(ms) : 9_000 - 500 * (daysSince(ms) - SUPPORT_TOP_UP_DAY));
 
 export function buildReplies(): FixtureReply[] {
   const specs: { agent: string; conversation: string; at: string; credits?: number; source?: string; parts?: number; deliveryMs?: number }[] = [];

@@ -40,8 +40,7 @@ const MACROS: Record<string, Macro> = {
   timeFilter_ms: (a, c) => range('timeFilter_ms', a, toDateTime64(c.fromMs), toDateTime64(c.toMs)),
   dateFilter: (a, c) => range('dateFilter', a, isoDate(c.fromMs), isoDate(c.toMs)),
   timeInterval: (a, c) => `toStartOfInterval(toDateTime(${one('timeInterval', a)}), INTERVAL ${intervalSeconds(c)} second)`,
-  timeInterval_ms: (a, c) =>
-    `toStartOfInterval(toDateTime64(${one('timeInterval_ms', a)}, 3), INTERVAL ${Math.max(Math.trunc(c.intervalMs), 1)} millisecond)`,
+  timeInterval_ms: (a, c) => `toStartOfInterval(toDateTime64(${one('timeInterval_ms', a)}, 3), INTERVAL ${Math.max(Math.trunc(c.intervalMs), 1)} millisecond)`,
   interval_s: (_a, c) => String(intervalSeconds(c)),
 };
 

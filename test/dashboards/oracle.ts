@@ -20,8 +20,7 @@ export interface Expected {
 export const agentSelected = (agent: string, s: Scenario) => s.agents === 'All' || s.agents.length === 0 || s.agents.includes(agent);
 export const inRange = (ms: number, s: Scenario) => ms >= s.fromMs && ms <= s.toMs;
 
-export const replies = (all: readonly FixtureReply[], s: Scenario, time: (r: FixtureReply) => number = (r) => r.eventMs) =>
-  all.filter((r) => agentSelected(r.agent, s) && inRange(time(r), s));
+export const replies = (all: readonly FixtureReply[], s: Scenario, time: (r: FixtureReply) => number = (r) => r.eventMs) => all.filter((r) => agentSelected(r.agent, s) && inRange(time(r), s));
 export const deadLetters = (all: readonly FixtureDeadLetter[], s: Scenario, time: (d: FixtureDeadLetter) => number = (d) => d.receivedMs) =>
   all.filter((d) => agentSelected(d.agent, s) && inRange(time(d), s));
 
@@ -72,8 +71,7 @@ export const uniqueCount = <T>(items: readonly T[], key: (t: T) => string) => ne
 export const conversationKey = (r: FixtureReply) => `${r.agent}\u0000${r.conversation}`;
 
 /** Replies in "latest" order: event time, then receipt, then message id. */
-export const byLatest = (a: FixtureReply, b: FixtureReply) =>
-  a.eventMs - b.eventMs || a.receivedMs - b.receivedMs || a.messageId.localeCompare(b.messageId);
+export const byLatest = (a: FixtureReply, b: FixtureReply) => a.eventMs - b.eventMs || a.receivedMs - b.receivedMs || a.messageId.localeCompare(b.messageId);
 
 /** Ordinary least squares y = k·x + b. */
 export function leastSquares(points: readonly [number, number][]): { k: number; b: number } {

@@ -82,7 +82,6 @@ function expectShape(q: PanelQuery, r: Result): void {
   if (panel.type === 'stat') for (const t of r.types.slice(1)) expect(t).toSatisfy(isNumericType);
 }
 
-
 const run = (title: string, s: Scenario) => {
   const q = queries.find((x) => x.panel.title === title)!;
   return runTable(store, expandFor(q.query.rawSql, s, AGENTS));
@@ -96,7 +95,9 @@ describe('fixture as stored', () => {
 
   it('every panel has an oracle, and every oracle a panel', () => {
     const panelNames = queries.map((q) => q.name).sort();
-    const oracleNames = Object.entries(oracles).flatMap(([uid, o]) => Object.keys(o).map((t) => `${uid} / ${t}`)).sort();
+    const oracleNames = Object.entries(oracles)
+      .flatMap(([uid, o]) => Object.keys(o).map((t) => `${uid} / ${t}`))
+      .sort();
     expect(panelNames).toEqual(oracleNames);
   });
 
@@ -112,7 +113,11 @@ describe('known answers over the fixture week', () => {
 
   it('141 replies: 21 sales, 116 support (one at exactly the range start, 100 in a burst), 4 billing; 2 outside the week', async () => {
     expect((await run('Replies', week)).rows).toEqual([[141]]);
-    expect((await run('Replies by agent', week)).rows.map((r) => r.slice(0, 2))).toEqual([['support', 116], ['sales', 21], ['billing', 4]]);
+    expect((await run('Replies by agent', week)).rows.map((r) => r.slice(0, 2))).toEqual([
+      ['support', 116],
+      ['sales', 21],
+      ['billing', 4],
+    ]);
   });
 
   it('a reply sent at 21:30 in New York on 4 March counts on 5 March (UTC)', async () => {

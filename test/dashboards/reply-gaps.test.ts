@@ -113,7 +113,6 @@ const scenarios: Scenario[] = [
   scenario('inside five minutes on day 6', at(6, T(13, 0, 30)), at(6, T(13, 4, 59)), MINUTE),
 ];
 
-
 describe('reply gaps', () => {
   it('the replies tell conversations from conversation ids: grouped by conversation_id alone both panels differ', () => {
     const byIdOnly = { replies: replies.map((r) => ({ ...r, agent: 'one' })), deadLetters: [] };
@@ -135,7 +134,7 @@ describe('reply gaps', () => {
     });
   }
 
-  it('known answer: the median of the week\'s 20 gaps', async () => {
+  it("known answer: the median of the week's 20 gaps", async () => {
     const rows = (await runTable(store, expandFor(panel(TITLES[0]).query.rawSql, scenarios[0]!, AGENTS))).rows;
     // anna 0, 10 and 40 min; bo 1, 10 and 11 min and 2 d 7 h 55 min; cy 1.5 min, 29 min 53 s and
     // steady's 3 × (7 min − 2002 ms) and 8 × (7 min + 1001 ms): the 10th and 11th of the 20 are 7 min + 1001 ms.

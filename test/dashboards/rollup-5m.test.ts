@@ -116,9 +116,17 @@ describe('a store that already held replies when migration 4 ran', () => {
     const store = await ChdbStore.open(dir.path);
     try {
       const run = async (sql: string) => (await store.query(sql, { format: 'TSVRaw' })).toString('utf8');
-      await applyMigrations(run, migrations.filter((m) => m.version < 4));
+      await applyMigrations(
+        run,
+        migrations.filter((m) => m.version < 4),
+      );
       await store.insertReplies(rows.slice(0, 70), 'late5m:0:a');
-      expect(await applyMigrations(run, migrations.filter((m) => m.version <= 5))).toEqual([4, 5]);
+      expect(
+        await applyMigrations(
+          run,
+          migrations.filter((m) => m.version <= 5),
+        ),
+      ).toEqual([4, 5]);
       await expectAgreement(store);
       await store.insertReplies(rows.slice(70), 'late5m:0:b');
       await expectAgreement(store);

@@ -79,8 +79,7 @@ async function expectPanel(store: ChdbStore): Promise<void> {
 }
 
 /** The daily rollup's table and view, as far as the engine knows them. */
-const dailyRollup = async (store: ChdbStore) =>
-  (await runTable(store, "SELECT name FROM system.tables WHERE database = 'aksita' AND name LIKE 'credits_daily%' ORDER BY name")).rows.flat();
+const dailyRollup = async (store: ChdbStore) => (await runTable(store, "SELECT name FROM system.tables WHERE database = 'aksita' AND name LIKE 'credits_daily%' ORDER BY name")).rows.flat();
 
 const replyCount = async (store: ChdbStore) => (await runTable(store, 'SELECT count() FROM aksita.human_agent_replies')).rows[0]![0];
 
@@ -114,10 +113,7 @@ describe('a store migrated before any reply arrived', () => {
   });
 
   it('a retried insert reaches the view although the table drops it; the max of tuples makes that harmless', async () => {
-    await store.query(
-      `CREATE TABLE aksita.count_probe (agent LowCardinality(String), n AggregateFunction(count)) ENGINE = AggregatingMergeTree ORDER BY agent`,
-      { format: 'TSV' },
-    );
+    await store.query(`CREATE TABLE aksita.count_probe (agent LowCardinality(String), n AggregateFunction(count)) ENGINE = AggregatingMergeTree ORDER BY agent`, { format: 'TSV' });
     await store.query(`CREATE MATERIALIZED VIEW aksita.count_probe_mv TO aksita.count_probe AS SELECT agent, countState() AS n FROM aksita.human_agent_replies GROUP BY agent`, { format: 'TSV' });
     // The second batch again, ties included, with its token: a retry after a lost reply.
     await store.insertReplies(rows.slice(60), 'rollup:0:b');
@@ -152,14 +148,27 @@ describe('a store that held replies and a filled daily rollup when migration 5 r
     try {
       const run = async (sql: string) => (await store.query(sql, { format: 'TSVRaw' })).toString('utf8');
       // Replies from before the rollups, then migrations 3 and 4 with their backfills.
-      await applyMigrations(run, migrations.filter((m) => m.version < 3));
+      await applyMigrations(
+        run,
+        migrations.filter((m) => m.version < 3),
+      );
       await store.insertReplies(rows.slice(0, 70), 'late:0:a');
-      expect(await applyMigrations(run, migrations.filter((m) => m.version < 5))).toEqual([3, 4]);
+      expect(
+        await applyMigrations(
+          run,
+          migrations.filter((m) => m.version < 5),
+        ),
+      ).toEqual([3, 4]);
       await store.insertReplies(rows.slice(70, 100), 'late:0:b');
       expect(await dailyRollup(store)).toEqual(['credits_daily', 'credits_daily_mv']);
       expect((await runTable(store, 'SELECT count() > 0 FROM aksita.credits_daily')).rows).toEqual([[1]]);
 
-      expect(await applyMigrations(run, migrations.filter((m) => m.version <= 5))).toEqual([5]);
+      expect(
+        await applyMigrations(
+          run,
+          migrations.filter((m) => m.version <= 5),
+        ),
+      ).toEqual([5]);
       expect(await dailyRollup(store)).toEqual([]);
       // A crash before migration 5 was recorded: running it again is harmless.
       for (const statement of migrations.find((m) => m.version === 5)!.statements) await run(statement);

@@ -49,13 +49,23 @@ function buildReplies(): FixtureReply[] {
   const at = WEEK_START + 15 * HOUR; // a five-minute boundary
   // hidden: a top-up at 15:00, then 100, 90, 95, 80 inside 15:10-15:15: the rise 90 → 95 is the
   // last one, and the rollup sees neither it (highest = first, lowest = last) nor any later one.
-  [[at, 9_000], [at + 5 * MINUTE, 8_900], [at + 10 * MINUTE + 1_000, 100], [at + 11 * MINUTE, 90], [at + 12 * MINUTE, 95], [at + 13 * MINUTE, 80], [at + 20 * MINUTE, 70]].forEach(
-    ([ms, v], i) => out.push(reply('hidden', 500 + i, ms!, v!)),
-  );
+  [
+    [at, 9_000],
+    [at + 5 * MINUTE, 8_900],
+    [at + 10 * MINUTE + 1_000, 100],
+    [at + 11 * MINUTE, 90],
+    [at + 12 * MINUTE, 95],
+    [at + 13 * MINUTE, 80],
+    [at + 20 * MINUTE, 70],
+  ].forEach(([ms, v], i) => out.push(reply('hidden', 500 + i, ms!, v!)));
   // seen: the last rise between two five minutes (15:04 → 15:06), nothing inside either.
-  [[at + 2 * MINUTE, 300], [at + 4 * MINUTE, 290], [at + 6 * MINUTE, 700], [at + 9 * MINUTE, 650], [at + 21 * MINUTE, 600]].forEach(([ms, v], i) =>
-    out.push(reply('seen', 500 + i, ms!, v!)),
-  );
+  [
+    [at + 2 * MINUTE, 300],
+    [at + 4 * MINUTE, 290],
+    [at + 6 * MINUTE, 700],
+    [at + 9 * MINUTE, 650],
+    [at + 21 * MINUTE, 600],
+  ].forEach(([ms, v], i) => out.push(reply('seen', 500 + i, ms!, v!)));
   // ties: three replies in the same millisecond; received_at then message_id order them, and
   // only that order makes 40 → 60 a rise.
   const tie = at + 7 * MINUTE + 123;
@@ -94,13 +104,18 @@ afterAll(async () => {
   await close?.();
 });
 
-
 // Ends on and inside five minutes, before, around and after the planted replies.
 const ends = [WEEK_START + 9 * HOUR, WEEK_START + 12 * HOUR + 12_345, WEEK_START + 15 * HOUR, WEEK_START + 15 * HOUR + 7 * MINUTE + 123];
 const tos = [WEEK_START + 15 * HOUR + 11 * MINUTE + 30_000, WEEK_START + 15 * HOUR + 12 * MINUTE, WEEK_START + 15 * HOUR + 15 * MINUTE - 1, WEEK_START + 16 * HOUR, WEEK_START + 24 * HOUR];
 const scenarios: Scenario[] = ends.flatMap((fromMs) =>
   tos.flatMap((toMs) =>
-    (['All', ['hidden', 'ties']] as const).map((agents) => ({ name: `${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()}, ${String(agents)}`, fromMs, toMs, intervalMs: HOUR, agents })),
+    (['All', ['hidden', 'ties']] as const).map((agents) => ({
+      name: `${new Date(fromMs).toISOString()} to ${new Date(toMs).toISOString()}, ${String(agents)}`,
+      fromMs,
+      toMs,
+      intervalMs: HOUR,
+      agents,
+    })),
   ),
 );
 

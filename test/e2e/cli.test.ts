@@ -85,9 +85,13 @@ describe('reply-analytics CLI', () => {
   });
 
   it('the query API refuses a wrong token', async () => {
-    const res = await fetch(`${pipeline.queryUrl}/api/query`, { method: 'POST', headers: { authorization: 'Bearer wrong-token-wrong-token', 'content-type': 'application/json' }, body: '{"query":"SELECT 1"}' });
+    const res = await fetch(`${pipeline.queryUrl}/api/query`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer wrong-token-wrong-token', 'content-type': 'application/json' },
+      body: '{"query":"SELECT 1"}',
+    });
     expect(res.status).toBe(401);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
   });
 
   it('a second start on the same DATA_DIR is refused while the first runs', async () => {
@@ -175,7 +179,11 @@ describe('start-up failures', () => {
 describe('npm start', () => {
   it('SIGTERM to npm reaches the pipeline, which shuts down cleanly (the script execs node)', async () => {
     const dir = await tempDir();
-    const npm = spawn('npm', ['start', '--silent'], { cwd: ROOT, env: { ...process.env, DATA_DIR: dir.path, PORT: '0', QUERY_PORT: '0', WEBHOOK_SECRET: 's3cr3t' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const npm = spawn('npm', ['start', '--silent'], {
+      cwd: ROOT,
+      env: { ...process.env, DATA_DIR: dir.path, PORT: '0', QUERY_PORT: '0', WEBHOOK_SECRET: 's3cr3t' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     npm.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     let pid = 0;
@@ -240,7 +248,12 @@ describe('a process started with QUERY_TOKEN', () => {
     ['sql without QUERY_TOKEN', ['sql', 'SELECT 1'], {}, 'it was started with QUERY_TOKEN and this command has none'],
     ['sql with another QUERY_TOKEN', ['sql', 'SELECT 1'], { QUERY_TOKEN: 'another-token-0123456789' }, 'the QUERY_TOKEN of this command differs'],
     ['report without QUERY_TOKEN', ['report', '--from', '2026-03-05', '--to', '2026-03-05', '--format', 'csv', '--out', '-'], {}, 'it was started with QUERY_TOKEN and this command has none'],
-    ['report with another QUERY_TOKEN', ['report', '--from', '2026-03-05', '--to', '2026-03-05', '--format', 'csv', '--out', '-'], { QUERY_TOKEN: 'another-token-0123456789' }, 'the QUERY_TOKEN of this command differs'],
+    [
+      'report with another QUERY_TOKEN',
+      ['report', '--from', '2026-03-05', '--to', '2026-03-05', '--format', 'csv', '--out', '-'],
+      { QUERY_TOKEN: 'another-token-0123456789' },
+      'the QUERY_TOKEN of this command differs',
+    ],
   ])('%s is told to use the same QUERY_TOKEN (exit code 2)', async (_name, args, env, why) => {
     const { code, stderr } = await cli(dir.path, args, env);
     expect(stderr).toContain(`[query_token_refused] The running process (pid ${pipeline.child.pid}) does not take this query token: ${why}. Expected the QUERY_TOKEN it was started with.`);

@@ -38,7 +38,15 @@ const idOf = (body: string) => (JSON.parse(body) as { message_id: string }).mess
 
 async function countsById(p: PipelineProcess): Promise<Map<string, number>> {
   const out = await p.query('SELECT message_id, count() FROM aksita.human_agent_replies GROUP BY message_id');
-  return new Map(out.split('\n').filter(Boolean).map((l) => { const [id, n] = l.split('\t'); return [id!, Number(n)]; }));
+  return new Map(
+    out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const [id, n] = l.split('\t');
+        return [id!, Number(n)];
+      }),
+  );
 }
 
 describe('SIGKILL in the middle of 2,000 signed webhooks', () => {

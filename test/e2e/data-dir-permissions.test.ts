@@ -14,7 +14,12 @@ const run = promisify(execFile);
 
 async function startFails(dataDir: string): Promise<{ code: number; stderr: string }> {
   try {
-    await run(process.execPath, [BIN, 'start'], { cwd: ROOT, timeout: 30_000, killSignal: 'SIGKILL', env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', WEBHOOK_SECRET: SECRET } });
+    await run(process.execPath, [BIN, 'start'], {
+      cwd: ROOT,
+      timeout: 30_000,
+      killSignal: 'SIGKILL',
+      env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', WEBHOOK_SECRET: SECRET },
+    });
   } catch (err) {
     return err as { code: number; stderr: string };
   }
@@ -50,7 +55,11 @@ describe('DATA_DIR permissions', () => {
     const listing = execFileSync('find', [dataDir, '-printf', '%y %m %p\\n'], { encoding: 'utf8' }).trim().split('\n');
     const files = listing.filter((l) => l.startsWith('f '));
     // The kinds of file the README promises to keep private are all there to be checked.
-    for (const name of ['.seg', 'consumer.pos', 'query-token', 'log-id', '.bin']) expect(files.some((l) => l.includes(name)), name).toBe(true);
+    for (const name of ['.seg', 'consumer.pos', 'query-token', 'log-id', '.bin'])
+      expect(
+        files.some((l) => l.includes(name)),
+        name,
+      ).toBe(true);
     expect(listing.filter((l) => l.startsWith('d ') && !l.startsWith('d 700 '))).toEqual([]);
     expect(files.filter((l) => !l.startsWith('f 600 '))).toEqual([]);
   });

@@ -37,7 +37,9 @@ function mountTmpfs(dir: string): boolean {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir], { stdio: 'pipe' });
     return true;
   } catch (err) {
-    console.log(`[full-disk] skipped: cannot mount a tmpfs here (${(err as Error).message.split('\n')[0]}); test/queue/embedded-log-repair.test.ts and test/consumer/full-disk-consumer.test.ts cover it with an injected ENOSPC instead`);
+    console.log(
+      `[full-disk] skipped: cannot mount a tmpfs here (${(err as Error).message.split('\n')[0]}); test/queue/embedded-log-repair.test.ts and test/consumer/full-disk-consumer.test.ts cover it with an injected ENOSPC instead`,
+    );
     return false;
   }
 }
@@ -112,7 +114,12 @@ describe('a full disk under the embedded log', () => {
 
     const countsById = async () => {
       const out = await pipeline!.query('SELECT message_id, count() FROM aksita.human_agent_replies GROUP BY message_id');
-      return new Map(out.split('\n').filter(Boolean).map((l) => l.split('\t') as [string, string]));
+      return new Map(
+        out
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split('\t') as [string, string]),
+      );
     };
     await waitFor(async () => {
       const now = await countsById();

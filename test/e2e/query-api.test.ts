@@ -93,10 +93,14 @@ describe('the read API of a running process', () => {
     // The slots come back only when the engine has returned from the queries: without
     // cancellation they would run for QUERY_TIMEOUT_SECONDS.
     await waitFor(async () => (await query(p.queryUrl, 'SELECT 1')).status === 200, 'a slot to be free again', 20_000);
-    await waitFor(async () => {
-      const [a, b] = await Promise.all([query(p.queryUrl, 'SELECT 2'), query(p.queryUrl, 'SELECT 3')]);
-      return a.status === 200 && b.status === 200;
-    }, 'both slots to be free again', 20_000);
+    await waitFor(
+      async () => {
+        const [a, b] = await Promise.all([query(p.queryUrl, 'SELECT 2'), query(p.queryUrl, 'SELECT 3')]);
+        return a.status === 200 && b.status === 200;
+      },
+      'both slots to be free again',
+      20_000,
+    );
   });
 
   it('`reply-analytics sql` finds the process through its server info', async () => {

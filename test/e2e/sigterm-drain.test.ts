@@ -59,7 +59,12 @@ describe('SIGTERM under load', () => {
       cwd: ROOT,
       env: { ...process.env, DATA_DIR: dir.path },
     });
-    const stored = new Map(stdout.split('\n').filter(Boolean).map((l) => l.split('\t') as [string, string]));
+    const stored = new Map(
+      stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t') as [string, string]),
+    );
     expect([...acked].filter((id) => !stored.has(id))).toEqual([]);
     expect([...stored].filter(([, n]) => n !== '1')).toEqual([]);
 

@@ -36,7 +36,12 @@ export async function topicContents(brokers: string, topic: string, client: Part
 
 /** message_id -> rows stored, as the process's query API reports them. */
 export const idCounts = async (p: PipelineProcess) =>
-  new Map((await p.query('SELECT message_id, count() FROM aksita.human_agent_replies GROUP BY message_id')).split('\n').filter(Boolean).map((l) => [l.split('\t')[0]!, Number(l.split('\t')[1])]));
+  new Map(
+    (await p.query('SELECT message_id, count() FROM aksita.human_agent_replies GROUP BY message_id'))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [l.split('\t')[0]!, Number(l.split('\t')[1])]),
+  );
 
 /** Runs the CLI to its end (bounded: a process that keeps running is a failure here). */
 export async function runCli(args: string[], env: Record<string, string>, limitMs = 40_000): Promise<{ code: number | null; stderr: string; ms: number }> {

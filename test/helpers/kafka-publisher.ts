@@ -8,12 +8,7 @@ import { EmbeddedLog } from '../../queue/embedded-log.js';
 import { createKafka } from '../../queue/kafka-client.js';
 import { KafkaPublisher } from '../../queue/kafka-publisher.js';
 
-export async function openPublisher(
-  dir: string,
-  config: KafkaConfig,
-  logger: Logger,
-  cleanups: (() => Promise<void>)[],
-): Promise<{ p: KafkaPublisher; fallback: EmbeddedLog }> {
+export async function openPublisher(dir: string, config: KafkaConfig, logger: Logger, cleanups: (() => Promise<void>)[]): Promise<{ p: KafkaPublisher; fallback: EmbeddedLog }> {
   const fallback = await EmbeddedLog.open({ dir: path.join(dir, `fallback-${randomUUID()}`) });
   const p = new KafkaPublisher(createKafka(config, logger), config, fallback, logger);
   await p.start();

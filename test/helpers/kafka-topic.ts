@@ -8,7 +8,17 @@ import { waitFor } from './pipeline-process.js';
 /** A fresh topic and consumer group on `brokers`. */
 export function freshTopicConfig(brokers: string[], partitions: number, clientId: string): KafkaConfig {
   const id = randomUUID();
-  return { brokers, topic: `t-${id}`, partitions, replicationFactor: 1, groupId: `g-${id}`, clientId, publishTimeoutMs: 2_000, maxBodyBytes: 256 * 1024, security: { tls: undefined, sasl: undefined } };
+  return {
+    brokers,
+    topic: `t-${id}`,
+    partitions,
+    replicationFactor: 1,
+    groupId: `g-${id}`,
+    clientId,
+    publishTimeoutMs: 2_000,
+    maxBodyBytes: 256 * 1024,
+    security: { tls: undefined, sasl: undefined },
+  };
 }
 
 /** Every message of `topic` once at least `expected` have arrived, with its partition (`client`: the reader's TLS and SASL). */

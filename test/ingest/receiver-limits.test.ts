@@ -53,8 +53,7 @@ async function signedWebhook(port: number, localAddress = '127.0.0.1'): Promise<
   return c.received();
 }
 
-const refused = async (metrics: Metrics, limit: string) =>
-  (await metrics.registry.getSingleMetric('aksita_connections_refused_total')!.get()).values.find((v) => v.labels.limit === limit)?.value ?? 0;
+const refused = async (metrics: Metrics, limit: string) => (await metrics.registry.getSingleMetric('aksita_connections_refused_total')!.get()).values.find((v) => v.labels.limit === limit)?.value ?? 0;
 
 describe('request time limit', () => {
   it('a client that sends its body a byte at a time is answered 408 and cut near REQUEST_TIMEOUT_MS', async () => {

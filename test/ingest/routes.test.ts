@@ -21,7 +21,11 @@ async function receiver(env: Record<string, string>): Promise<{ app: FastifyInst
   const log = await EmbeddedLog.open({ dir: dir.path });
   const metrics = createMetrics({ defaultMetrics: false });
   const app = await buildApp({ config: loadConfig(env), publisher: embeddedPublisher(log), metrics });
-  cleanups.push(dir.remove, () => log.close(), () => app.close());
+  cleanups.push(
+    dir.remove,
+    () => log.close(),
+    () => app.close(),
+  );
   return { app, log, metrics };
 }
 
@@ -90,16 +94,13 @@ describe('unsigned mode (no secret configured)', () => {
     ]);
   });
 
-  it.each([['/webhook/'], ['/webhook/has%20space'], ['/webhook/%C3%A9t%C3%A9'], ['/webhook/-dash-first']])(
-    '%s is not an agent name anyone could configure: 404, nothing stored',
-    async (url) => {
-      const { app, log } = await receiver({});
-      const res = await post(app, url, JSON.stringify(samplePayload()));
-      expect(res.statusCode).toBe(404);
-      expect(res.json().error.code).toBe('unknown_agent');
-      expect(log.end).toBe(0);
-    },
-  );
+  it.each([['/webhook/'], ['/webhook/has%20space'], ['/webhook/%C3%A9t%C3%A9'], ['/webhook/-dash-first']])('%s is not an agent name anyone could configure: 404, nothing stored', async (url) => {
+    const { app, log } = await receiver({});
+    const res = await post(app, url, JSON.stringify(samplePayload()));
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error.code).toBe('unknown_agent');
+    expect(log.end).toBe(0);
+  });
 });
 
 describe('failed-signature floods', () => {
@@ -129,7 +130,13 @@ describe('failed-signature floods', () => {
   });
 
   const fromProxy = (app: FastifyInstance, forwardedFor: string) =>
-    app.inject({ method: 'POST', url: '/webhook', payload: '{}', headers: { 'content-type': 'application/json', 'x-webhook-signature': 'f'.repeat(64), 'x-forwarded-for': forwardedFor }, remoteAddress: '10.0.0.2' });
+    app.inject({
+      method: 'POST',
+      url: '/webhook',
+      payload: '{}',
+      headers: { 'content-type': 'application/json', 'x-webhook-signature': 'f'.repeat(64), 'x-forwarded-for': forwardedFor },
+      remoteAddress: '10.0.0.2',
+    });
 
   it('X-Forwarded-For is ignored unless TRUST_PROXY names the proxy: a client cannot pick a new address per attempt', async () => {
     const { app } = await receiver({ WEBHOOK_SECRET: 's', SIGNATURE_FAILURES_PER_MINUTE: '2' });

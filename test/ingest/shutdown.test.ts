@@ -28,15 +28,9 @@ function holdingPublisher() {
 }
 
 function request(body: string): string {
-  return [
-    'POST /webhook HTTP/1.1',
-    'Host: localhost',
-    'Content-Type: application/json',
-    `X-Webhook-Signature: ${sign(body, SECRET)}`,
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    '',
-    body,
-  ].join('\r\n');
+  return ['POST /webhook HTTP/1.1', 'Host: localhost', 'Content-Type: application/json', `X-Webhook-Signature: ${sign(body, SECRET)}`, `Content-Length: ${Buffer.byteLength(body)}`, '', body].join(
+    '\r\n',
+  );
 }
 
 describe('shutdown', () => {

@@ -129,7 +129,14 @@ describe('kafka broker with kafkajs 2.2.4', () => {
     });
     await producer.connect();
     try {
-      const first = await producer.send({ topic: idemTopic, acks: -1, messages: [{ key: 'k', value: 'a' }, { key: 'k', value: 'b' }] });
+      const first = await producer.send({
+        topic: idemTopic,
+        acks: -1,
+        messages: [
+          { key: 'k', value: 'a' },
+          { key: 'k', value: 'b' },
+        ],
+      });
       const second = await producer.send({ topic: idemTopic, acks: -1, messages: [{ key: 'k', value: 'c' }] });
       expect(first[0]!.baseOffset).toBe('0');
       expect(second[0]!.baseOffset).toBe('2');
@@ -182,8 +189,7 @@ describe('kafka broker with kafkajs 2.2.4', () => {
     // Committed offsets = end of each partition.
     const high = await admin.fetchTopicOffsets(topic);
     const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const asMap = (xs: Array<{ partition: number; offset: string }>) =>
-      Object.fromEntries(xs.map((p) => [p.partition, p.offset]));
+    const asMap = (xs: Array<{ partition: number; offset: string }>) => Object.fromEntries(xs.map((p) => [p.partition, p.offset]));
     expect(asMap(committed!.partitions)).toEqual(asMap(high.map((p) => ({ partition: p.partition, offset: p.high }))));
 
     // A new member of the same group, even with fromBeginning, must resume at the

@@ -67,7 +67,13 @@ describe('direct publishing to Kafka', () => {
     const { p, fallback } = await publisher(config);
     const now = Date.now();
     const envelopes: Envelope[] = [
-      ...Array.from({ length: 200 }, (_, i) => ({ body: Buffer.from(JSON.stringify(samplePayload({ conversation_id: `conv-${i % 13}-ünï-✓` }))), key: `conv-${i % 13}-ünï-✓`, agent: i % 2 ? 'default' : 'agënt-✓', receivedAtMs: now + (i % 7) * 1_000, signature: i % 3 ? ('valid' as const) : ('unsigned' as const) })),
+      ...Array.from({ length: 200 }, (_, i) => ({
+        body: Buffer.from(JSON.stringify(samplePayload({ conversation_id: `conv-${i % 13}-ünï-✓` }))),
+        key: `conv-${i % 13}-ünï-✓`,
+        agent: i % 2 ? 'default' : 'agënt-✓',
+        receivedAtMs: now + (i % 7) * 1_000,
+        signature: i % 3 ? ('valid' as const) : ('unsigned' as const),
+      })),
       // Dead letters: no key, reasons with multi-byte characters; an empty body; a large binary body (multi-byte lengths).
       { body: Buffer.from('[1]'), key: '', agent: 'default', receivedAtMs: now, signature: 'valid', reject: { code: 'not_an_object', reason: 'Body is a JSON array — “[1]”.' } },
       { body: Buffer.alloc(0), key: '', agent: 'default', receivedAtMs: now - 5_000, signature: 'unsigned', reject: { code: 'invalid_json', reason: '' } },
@@ -220,7 +226,13 @@ describe('direct publishing to Kafka', () => {
     const config = kafkaConfig();
     const log = await EmbeddedLog.open({ dir: path.join(dir.path, `fallback-${randomUUID()}`) });
     // 1.2 MB for one partition: more than the broker takes in one record batch (message.max.bytes, 1 MiB).
-    const envelopes = Array.from({ length: 12 }, (_, i) => ({ body: Buffer.from(`{"n":${i}}`.padEnd(100_000)), key: 'one-conversation', agent: 'default', receivedAtMs: Date.now(), signature: 'valid' as const }));
+    const envelopes = Array.from({ length: 12 }, (_, i) => ({
+      body: Buffer.from(`{"n":${i}}`.padEnd(100_000)),
+      key: 'one-conversation',
+      agent: 'default',
+      receivedAtMs: Date.now(),
+      signature: 'valid' as const,
+    }));
     for (const e of envelopes) await log.append(e);
     const p = new KafkaPublisher(createKafka(config, logger), config, log, logger);
     await p.start(); // the log is not empty: starts by forwarding it

@@ -163,7 +163,7 @@ describe('Kafka faults', () => {
     await broker.stop();
     phase = 'down';
     await waitFor(async () => sent.down >= 100, 'events acknowledged while Kafka is down', 60_000);
-    const ready = await (await fetch(`${ingest.url}/readyz`)).json() as { kafka: string; fallbackBacklog: number };
+    const ready = (await (await fetch(`${ingest.url}/readyz`)).json()) as { kafka: string; fallbackBacklog: number };
     expect(ready.kafka).toBe('fallback');
     await broker.restart();
     phase = 'after';

@@ -38,7 +38,9 @@ describe('Java-compatible partitioner', () => {
       for (const key of keys) {
         const expected = theirs({ topic: 't', partitionMetadata, message: { key, value: null } });
         expect(ours({ topic: 't', partitionMetadata, message: { key, value: null } }), `${key.toString('hex')} of ${count}`).toBe(expected);
-        expect(ours({ topic: 't', partitionMetadata, message: { key: key.toString('latin1'), value: null } })).toBe(theirs({ topic: 't', partitionMetadata, message: { key: key.toString('latin1'), value: null } }));
+        expect(ours({ topic: 't', partitionMetadata, message: { key: key.toString('latin1'), value: null } })).toBe(
+          theirs({ topic: 't', partitionMetadata, message: { key: key.toString('latin1'), value: null } }),
+        );
       }
     }
   });

@@ -57,8 +57,7 @@ describe('Kafka publisher and consumer group', () => {
     cleanups.push(() => c.stop());
     return c;
   }
-  const countTopic = async (topic: string) =>
-    Number((await store.query(`SELECT count() FROM aksita.human_agent_replies WHERE queue_name = 'kafka:${topic}'`, { format: 'TSV' })).toString().trim());
+  const countTopic = async (topic: string) => Number((await store.query(`SELECT count() FROM aksita.human_agent_replies WHERE queue_name = 'kafka:${topic}'`, { format: 'TSV' })).toString().trim());
   const duplicates = async (topic: string) =>
     Number((await store.query(`SELECT count() - uniqExact(agent, message_id) FROM aksita.human_agent_replies WHERE queue_name = 'kafka:${topic}'`, { format: 'TSV' })).toString().trim());
 
@@ -104,7 +103,10 @@ describe('Kafka publisher and consumer group', () => {
     await waitFor(async () => (await countTopic(config.topic)) >= 400, 'all replies stored');
     expect(await countTopic(config.topic)).toBe(400);
     expect(await duplicates(config.topic)).toBe(0);
-    await waitFor(async () => (await store.query(`SELECT count() FROM aksita.dead_letters WHERE queue_name = 'kafka:${config.topic}'`, { format: 'TSV' })).toString().trim() === '1', 'the dead letter');
+    await waitFor(
+      async () => (await store.query(`SELECT count() FROM aksita.dead_letters WHERE queue_name = 'kafka:${config.topic}'`, { format: 'TSV' })).toString().trim() === '1',
+      'the dead letter',
+    );
   });
 
   it('while the store fails, offsets are not committed; then the consumer catches up', async () => {

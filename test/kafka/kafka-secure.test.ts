@@ -29,8 +29,7 @@ const cleanups: (() => Promise<void>)[] = [];
 let dir: string;
 let certs: TestCerts;
 let broker: OwnBroker;
-const address = (listener: 'saslSsl' | 'ssl' | 'plaintext') =>
-  listener === 'plaintext' ? broker.bootstrap : `127.0.0.1:${broker.current.securePorts![listener]}`;
+const address = (listener: 'saslSsl' | 'ssl' | 'plaintext') => (listener === 'plaintext' ? broker.bootstrap : `127.0.0.1:${broker.current.securePorts![listener]}`);
 
 /** An unsigned JWT, which Kafka's default OAUTHBEARER validator takes (enough to test the token's path). */
 function unsecuredJwt(subject: string): string {
@@ -41,12 +40,27 @@ function unsecuredJwt(subject: string): string {
 
 /** Our variables for each way in, and the listener each one uses. */
 const ways = () => ({
-  plain: { listener: 'saslSsl' as const, env: { KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: certs.caFile, KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'alice', KAFKA_SASL_PASSWORD: 'alice-secret' } },
-  'scram-sha-256': { listener: 'saslSsl' as const, env: { KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: certs.caFile, KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_USERNAME: 'bob', KAFKA_SASL_PASSWORD: 'bob-secret' } },
-  'scram-sha-512': { listener: 'saslSsl' as const, env: { KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: certs.caFile, KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'carol', KAFKA_SASL_PASSWORD_FILE: path.join(dir, 'carol-password') } },
-  oauthbearer: { listener: 'saslSsl' as const, env: { KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: certs.caFile, KAFKA_SASL_MECHANISM: 'oauthbearer', KAFKA_SASL_OAUTHBEARER_TOKEN_FILE: path.join(dir, 'token') } },
+  plain: {
+    listener: 'saslSsl' as const,
+    env: { KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: certs.caFile, KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'alice', KAFKA_SASL_PASSWORD: 'alice-secret' },
+  },
+  'scram-sha-256': {
+    listener: 'saslSsl' as const,
+    env: { KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: certs.caFile, KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_USERNAME: 'bob', KAFKA_SASL_PASSWORD: 'bob-secret' },
+  },
+  'scram-sha-512': {
+    listener: 'saslSsl' as const,
+    env: { KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: certs.caFile, KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'carol', KAFKA_SASL_PASSWORD_FILE: path.join(dir, 'carol-password') },
+  },
+  oauthbearer: {
+    listener: 'saslSsl' as const,
+    env: { KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: certs.caFile, KAFKA_SASL_MECHANISM: 'oauthbearer', KAFKA_SASL_OAUTHBEARER_TOKEN_FILE: path.join(dir, 'token') },
+  },
   // Connects to 127.0.0.1 and checks the certificate for the name "localhost" (it carries both).
-  mtls: { listener: 'ssl' as const, env: { KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: certs.caFile, KAFKA_SSL_CERT_FILE: certs.clientCertFile, KAFKA_SSL_KEY_FILE: certs.clientKeyFile, KAFKA_SSL_SERVERNAME: 'localhost' } },
+  mtls: {
+    listener: 'ssl' as const,
+    env: { KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: certs.caFile, KAFKA_SSL_CERT_FILE: certs.clientCertFile, KAFKA_SSL_KEY_FILE: certs.clientKeyFile, KAFKA_SSL_SERVERNAME: 'localhost' },
+  },
 });
 
 /** The reading oracle: kafkajs configured by hand, as PLAIN user alice over SASL_SSL. */
@@ -102,7 +116,13 @@ describe('Kafka with TLS and SASL', () => {
     const { p, fallback } = await openPublisher(dir, config, logger, cleanups);
     const envelopes: Envelope[] = Array.from({ length: 30 }, (_, i) => {
       const payload = samplePayload({ conversation_id: `c-${i % 4}` });
-      const env: Envelope = { body: Buffer.from(`${JSON.stringify(payload)}${' '.repeat(i)}`), key: String(payload.conversation_id), agent: i % 2 ? 'sales' : 'default', receivedAtMs: Date.now() - i, signature: 'valid' };
+      const env: Envelope = {
+        body: Buffer.from(`${JSON.stringify(payload)}${' '.repeat(i)}`),
+        key: String(payload.conversation_id),
+        agent: i % 2 ? 'sales' : 'default',
+        receivedAtMs: Date.now() - i,
+        signature: 'valid',
+      };
       if (i === 7) env.reject = { code: 'invalid_payload', reason: 'message_id: expected a string, ünïcode' };
       return env;
     });
@@ -118,11 +138,23 @@ describe('Kafka with TLS and SASL', () => {
   it.each([
     ['a wrong password', 'ingest', { KAFKA_SASL_PASSWORD: 'not-her-password' }, 'plain', 'KAFKA_SASL_MECHANISM=plain: Kafka (127.0.0.1:'],
     ['a wrong SCRAM password', 'consume', { KAFKA_SASL_PASSWORD_FILE: '', KAFKA_SASL_PASSWORD: 'not-her-password' }, 'scram-sha-512', 'refused user "carol"'],
-    ['a CA that did not sign the broker\'s certificate', 'ingest', { KAFKA_SSL_CA_FILE: 'OTHER_CA' }, 'plain', 'is not trusted (UNABLE_TO_VERIFY_LEAF_SIGNATURE)'],
-    ['a server name the certificate does not carry', 'ingest', { KAFKA_SSL_SERVERNAME: 'kafka.example.com' }, 'plain', 'is not trusted (ERR_TLS_CERT_ALTNAME_INVALID); expected a host in KAFKA_BROKERS (or KAFKA_SSL_SERVERNAME) that the certificate names'],
+    ["a CA that did not sign the broker's certificate", 'ingest', { KAFKA_SSL_CA_FILE: 'OTHER_CA' }, 'plain', 'is not trusted (UNABLE_TO_VERIFY_LEAF_SIGNATURE)'],
+    [
+      'a server name the certificate does not carry',
+      'ingest',
+      { KAFKA_SSL_SERVERNAME: 'kafka.example.com' },
+      'plain',
+      'is not trusted (ERR_TLS_CERT_ALTNAME_INVALID); expected a host in KAFKA_BROKERS (or KAFKA_SSL_SERVERNAME) that the certificate names',
+    ],
     ['no client certificate on the mutual TLS listener', 'ingest', { KAFKA_SSL_CERT_FILE: '', KAFKA_SSL_KEY_FILE: '' }, 'mtls', 'KAFKA_SSL_CERT_FILE=(unset): Kafka (127.0.0.1:'],
-    ['TLS to the plaintext listener', 'ingest', { KAFKA_BROKERS: 'PLAINTEXT' }, 'plain', 'is a plaintext Kafka listener; expected the brokers\' TLS listener'],
-    ['no TLS to the TLS listener', 'consume', { KAFKA_SSL: 'false', KAFKA_SSL_CA_FILE: '', KAFKA_SASL_MECHANISM: '', KAFKA_SASL_USERNAME: '', KAFKA_SASL_PASSWORD: '' }, 'plain', 'is a TLS listener; expected KAFKA_SSL=true'],
+    ['TLS to the plaintext listener', 'ingest', { KAFKA_BROKERS: 'PLAINTEXT' }, 'plain', "is a plaintext Kafka listener; expected the brokers' TLS listener"],
+    [
+      'no TLS to the TLS listener',
+      'consume',
+      { KAFKA_SSL: 'false', KAFKA_SSL_CA_FILE: '', KAFKA_SASL_MECHANISM: '', KAFKA_SASL_USERNAME: '', KAFKA_SASL_PASSWORD: '' },
+      'plain',
+      'is a TLS listener; expected KAFKA_SSL=true',
+    ],
     ['SASL on the listener without SASL', 'ingest', { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'alice', KAFKA_SASL_PASSWORD: 'alice-secret' }, 'mtls', 'does not take this SASL mechanism'],
     ['an unknown mechanism', 'ingest', { KAFKA_SASL_MECHANISM: 'gssapi' }, 'plain', 'KAFKA_SASL_MECHANISM="gssapi": expected one of plain, scram-sha-256, scram-sha-512, oauthbearer'],
   ] as const)('%s: `%s` stops at start-up with exit code 2 and says what to fix', async (_what, command, extra, way, message) => {
@@ -143,7 +175,10 @@ describe('Kafka with TLS and SASL', () => {
     const lines: string[] = [];
     const captured = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
     const w = ways().plain;
-    const config = { ...freshTopicConfig([address(w.listener)], 3, 'secure-forwarder'), security: loadConfig({ KAFKA_BROKERS: address(w.listener), ...w.env, KAFKA_SASL_PASSWORD: 'rotated-away' }).kafka!.security };
+    const config = {
+      ...freshTopicConfig([address(w.listener)], 3, 'secure-forwarder'),
+      security: loadConfig({ KAFKA_BROKERS: address(w.listener), ...w.env, KAFKA_SASL_PASSWORD: 'rotated-away' }).kafka!.security,
+    };
     // A backlog from an earlier run: the publisher starts by forwarding it with kafkajs's producer.
     const fallback = await EmbeddedLog.open({ dir: path.join(dir, `fallback-${randomUUID()}`) });
     await fallback.append({ body: Buffer.from('{"n":1}'), key: 'k', agent: 'default', receivedAtMs: Date.now(), signature: 'valid' });

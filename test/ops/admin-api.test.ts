@@ -64,7 +64,7 @@ describe('admin API', () => {
     expect(out.stderr).toBe('');
     expect(out.code).toBe(0);
     expect(JSON.parse(out.stdout)).toEqual({ erased: { conversation: 'erase-me' }, removed: { human_agent_replies: 3, dead_letters: 0, replies_5m: 1 } });
-    expect(await p.query("SELECT groupArray(message_id) FROM aksita.human_agent_replies")).toBe("['k0']\n");
+    expect(await p.query('SELECT groupArray(message_id) FROM aksita.human_agent_replies')).toBe("['k0']\n");
     expect(await p.query('SELECT uniqExactMerge(conversations) FROM aksita.replies_5m')).toBe('1\n');
   });
 

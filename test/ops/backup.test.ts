@@ -32,7 +32,11 @@ beforeAll(async () => {
   p = await startPipeline(source.path, { ALLOW_UNSIGNED: 'true' });
   for (let i = 0; i < PRELOAD; i++) {
     const minute = String(i % 60).padStart(2, '0');
-    await sendReply(p.url, { conversation_id: `c${i % 17}`, message_id: `pre-${i}`, remaining_credits: 10_000 - i, timestamp: `2026-03-02T${String(8 + (i % 9)).padStart(2, '0')}:${minute}:00+07:00` }, AGENTS[i % 3]);
+    await sendReply(
+      p.url,
+      { conversation_id: `c${i % 17}`, message_id: `pre-${i}`, remaining_credits: 10_000 - i, timestamp: `2026-03-02T${String(8 + (i % 9)).padStart(2, '0')}:${minute}:00+07:00` },
+      AGENTS[i % 3],
+    );
   }
   await waitFor(async () => (await stored()) === PRELOAD, 'the preloaded replies to be stored');
 });

@@ -38,7 +38,11 @@ const CASES: [string[], RegExp, Record<string, string>?][] = [
 
 describe('operations commands: bad arguments', () => {
   it.each(CASES)('%j exits 2: %s', async (args, message, env) => {
-    const { code, stderr } = await cli(dir.path, args.map((a) => (a === 'b.tar.zst' ? path.join(dir.path, a) : a)), env);
+    const { code, stderr } = await cli(
+      dir.path,
+      args.map((a) => (a === 'b.tar.zst' ? path.join(dir.path, a) : a)),
+      env,
+    );
     expect(stderr).toMatch(message);
     expect(code).toBe(2);
   });

@@ -62,7 +62,10 @@ describe('erase', () => {
   });
 
   it('erases one message by id and changes nothing when nothing matches', async () => {
-    await s.store.insertReplies([replyRow({ conversation_id: 'c9', message_id: 'm9', timestamp: '2026-03-03T00:00:00Z' }), replyRow({ conversation_id: 'c9', message_id: 'm10', timestamp: '2026-03-03T00:00:01Z' })], 'erase-3');
+    await s.store.insertReplies(
+      [replyRow({ conversation_id: 'c9', message_id: 'm9', timestamp: '2026-03-03T00:00:00Z' }), replyRow({ conversation_id: 'c9', message_id: 'm10', timestamp: '2026-03-03T00:00:01Z' })],
+      'erase-3',
+    );
     const before = await snapshot();
     expect(await erase(s.store, { messageId: 'nope' })).toEqual({ human_agent_replies: 0, dead_letters: 0, replies_5m: 0 });
     expect(await snapshot()).toEqual(before);

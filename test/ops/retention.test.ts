@@ -27,7 +27,10 @@ describe('retention', () => {
       { setting: 'retention_days', from: undefined, to: 30 },
       { setting: 'raw_body_days', from: undefined, to: 7 },
     ]);
-    await s.store.insertReplies([replyRow({ message_id: 'old', timestamp: daysAgo(40) }), replyRow({ message_id: 'mid', timestamp: daysAgo(10) }), replyRow({ message_id: 'new', timestamp: daysAgo(1) })], 't1');
+    await s.store.insertReplies(
+      [replyRow({ message_id: 'old', timestamp: daysAgo(40) }), replyRow({ message_id: 'mid', timestamp: daysAgo(10) }), replyRow({ message_id: 'new', timestamp: daysAgo(1) })],
+      't1',
+    );
     const old = deadLetterRow('{"conversation_id":"x"}');
     old.received_at = `${daysAgo(40).replace('T', ' ').replace('Z', '')}.000`;
     await s.store.insertDeadLetters([old, deadLetterRow('{}')], 't2');

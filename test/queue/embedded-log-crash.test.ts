@@ -46,7 +46,11 @@ async function runAndKill(round: number, killAfter: number): Promise<Map<number,
 
 it('every append acknowledged before a SIGKILL is on the log after reopen, over three crashes', async () => {
   let committed = 0;
-  for (const [round, killAfter] of [[1, 300], [2, 700], [3, 450]] as const) {
+  for (const [round, killAfter] of [
+    [1, 300],
+    [2, 700],
+    [3, 450],
+  ] as const) {
     const acked = await runAndKill(round, killAfter);
     expect(acked.size).toBeGreaterThanOrEqual(killAfter);
 

@@ -169,7 +169,9 @@ describe('damage that is not a torn write', () => {
     const damaged = damage(await readFile(segment!.file), framedBytes(20));
     await writeFile(segment!.file, damaged);
     await expect(EmbeddedLog.open({ dir: dir.path })).rejects.toThrow(
-      new RegExp(`0000000000000000\\.seg is damaged at byte ${framedBytes(20)} \\(a complete record whose length or checksum is wrong, not a torn write\\), and complete records follow from byte ${framedBytes(21)}; nothing was changed`),
+      new RegExp(
+        `0000000000000000\\.seg is damaged at byte ${framedBytes(20)} \\(a complete record whose length or checksum is wrong, not a torn write\\), and complete records follow from byte ${framedBytes(21)}; nothing was changed`,
+      ),
     );
     expect((await readFile(segment!.file)).equals(damaged)).toBe(true);
   });

@@ -20,7 +20,15 @@ const AGENTS = ['billing', 'sales', 'support', 'ties'];
 // 50 -> 80 -> 100 would use none.
 const TIE_MS = Date.UTC(2026, 2, 8, 10, 0, 0);
 const tie = (messageId: string, eventMs: number, latency: number, remaining: number): FixtureReply => ({
-  agent: 'ties', messageId, conversationId: 'conv-ties', eventMs, senderOffset: 0, receivedMs: eventMs + latency, remaining, credits: 0, response: ['Tie'],
+  agent: 'ties',
+  messageId,
+  conversationId: 'conv-ties',
+  eventMs,
+  senderOffset: 0,
+  receivedMs: eventMs + latency,
+  remaining,
+  credits: 0,
+  response: ['Tie'],
 });
 const TIES = [tie('tie-p', TIE_MS - 60_000, 100, 50), tie('tie-z', TIE_MS, 100, 100), tie('tie-a', TIE_MS, 200, 80)];
 const DAY = 86_400_000;
@@ -42,7 +50,10 @@ let seq = 0;
 
 beforeAll(async () => {
   ({ store, dir, close } = await openFixtureStore()); // duplicates included: the report reads FINAL, the panel does not
-  await store.insertReplies(TIES.map((r, i) => toRow(r, 20_000 + i)), 'fixture:0:ties');
+  await store.insertReplies(
+    TIES.map((r, i) => toRow(r, 20_000 + i)),
+    'fixture:0:ties',
+  );
 });
 afterAll(async () => {
   await close();
@@ -103,7 +114,10 @@ describe('credits used: the report equals the dashboard panel "Credits used per 
     const report = await reportCreditsUsed(input);
     const dashboard = await panelCreditsUsed(input);
     expect([...report.keys()].sort()).toEqual([...dashboard.keys()].sort());
-    expect([...report.values()].some((v) => v > 0), 'some credits were used').toBe(true);
+    expect(
+      [...report.values()].some((v) => v > 0),
+      'some credits were used',
+    ).toBe(true);
     for (const [key, used] of report) {
       const want = dashboard.get(key)!;
       // Both sum the same drops; only the order of addition may differ.

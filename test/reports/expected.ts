@@ -53,8 +53,7 @@ function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
 const order = (a: FixtureReply, b: FixtureReply) => a.eventMs - b.eventMs || (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0);
 
 /** An agent's consecutive replies: event time, then receipt, then message id. */
-const timeline = (a: FixtureReply, b: FixtureReply) =>
-  a.eventMs - b.eventMs || a.receivedMs - b.receivedMs || (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0);
+const timeline = (a: FixtureReply, b: FixtureReply) => a.eventMs - b.eventMs || a.receivedMs - b.receivedMs || (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0);
 
 /**
  * Credits used per "day\u0000agent": every drop in remaining credits from one reply of the agent
@@ -77,9 +76,7 @@ export function creditsUsed(rows: readonly FixtureReply[], tz: string): Map<stri
 /** Replies in the range, each once (the fixture's duplicates are the same reply). */
 export function inRange(replies: readonly FixtureReply[], range: Range): FixtureReply[] {
   const unique = new Map(replies.map((r) => [`${r.agent}\u0000${r.messageId}`, r]));
-  return [...unique.values()].filter(
-    (r) => r.eventMs >= range.fromMs && r.eventMs < range.toMs && (!range.agents?.length || range.agents.includes(r.agent)),
-  );
+  return [...unique.values()].filter((r) => r.eventMs >= range.fromMs && r.eventMs < range.toMs && (!range.agents?.length || range.agents.includes(r.agent)));
 }
 
 export function expectedSummary(replies: readonly FixtureReply[], range: Range): ExpectedSummaryRow[] {

@@ -132,8 +132,14 @@ export function toRow(r: FixtureReply, offset: number): ReplyRow {
 
 /** Inserts the fixture, then the duplicates again under a different insert token. */
 export async function loadFixture(store: Store): Promise<void> {
-  await store.insertReplies(REPLIES.map((r, i) => toRow(r, i)), 'fixture:0:first');
-  await store.insertReplies(DUPLICATED.map((r, i) => toRow(r, 10_000 + i)), 'fixture:0:replayed');
+  await store.insertReplies(
+    REPLIES.map((r, i) => toRow(r, i)),
+    'fixture:0:first',
+  );
+  await store.insertReplies(
+    DUPLICATED.map((r, i) => toRow(r, 10_000 + i)),
+    'fixture:0:replayed',
+  );
 }
 
 /** A chDB store in a new directory, migrated, with the fixture loaded. */

@@ -55,7 +55,12 @@ describe('the read server', () => {
   });
 
   it('a body over the limit is a query_invalid, not a crash', async () => {
-    const res = await app.inject({ method: 'POST', url: '/api/query', headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify({ query: `SELECT '${'x'.repeat(2 * 1024 * 1024)}'` }) });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/query',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: JSON.stringify({ query: `SELECT '${'x'.repeat(2 * 1024 * 1024)}'` }),
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('query_invalid');
   });

@@ -79,7 +79,13 @@ describe('without a running process (direct)', () => {
   it('--out - writes to standard output', async () => {
     const { code, stdout } = await cli(dir.path, [...RANGE, '--detail', '--format', 'json', '--out', '-']);
     expect(code).toBe(0);
-    expect(stdout.trim().split('\n').map((l) => (JSON.parse(l) as { day: string }).day).every((d) => d >= '2026-03-05' && d <= '2026-03-09')).toBe(true);
+    expect(
+      stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { day: string }).day)
+        .every((d) => d >= '2026-03-05' && d <= '2026-03-09'),
+    ).toBe(true);
   });
 
   describe('interrupted with Ctrl-C', () => {
@@ -144,12 +150,24 @@ describe('through the running process', () => {
     const replies = REPLIES.slice(0, 40);
     try {
       for (const r of replies) {
-        const body = JSON.stringify({ response: r.response, conversation_id: r.conversationId, message_id: r.messageId, credits: r.credits, remaining_credits: r.remaining, additional_context: '', source: 'human_agent', timestamp: senderTimestamp(r) });
+        const body = JSON.stringify({
+          response: r.response,
+          conversation_id: r.conversationId,
+          message_id: r.messageId,
+          credits: r.credits,
+          remaining_credits: r.remaining,
+          additional_context: '',
+          source: 'human_agent',
+          timestamp: senderTimestamp(r),
+        });
         const res = await fetch(`${pipeline.url}/webhook/${r.agent}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
         expect(res.status).toBe(200);
       }
       await waitFor(async () => (await pipeline.query('SELECT count() FROM aksita.human_agent_replies')).trim() === String(replies.length), 'replies stored');
-      for (const [args, name] of [[['--format', 'csv'], 'summary.csv'], [['--detail', '--format', 'parquet'], 'detail.parquet']] as const) {
+      for (const [args, name] of [
+        [['--format', 'csv'], 'summary.csv'],
+        [['--detail', '--format', 'parquet'], 'detail.parquet'],
+      ] as const) {
         const { code, stderr } = await cli(live.path, [...RANGE, ...args, '--out', path.join(out.path, `live-${name}`)]);
         expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
       }
@@ -158,7 +176,10 @@ describe('through the running process', () => {
       expect(await pipeline.exited).toBe(0);
     }
     // Now nothing holds the directory: the same exports, directly.
-    for (const [args, name] of [[['--format', 'csv'], 'summary.csv'], [['--detail', '--format', 'parquet'], 'detail.parquet']] as const) {
+    for (const [args, name] of [
+      [['--format', 'csv'], 'summary.csv'],
+      [['--detail', '--format', 'parquet'], 'detail.parquet'],
+    ] as const) {
       expect((await cli(live.path, [...RANGE, ...args, '--out', path.join(out.path, `direct-${name}`)])).code).toBe(0);
     }
     const summary = await readFile(path.join(out.path, 'live-summary.csv'), 'utf8');

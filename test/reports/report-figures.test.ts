@@ -21,8 +21,7 @@ afterAll(async () => {
 });
 
 const exportAs = (input: ReportInput, ext: string) => exportFile(store, dir, input, `export-${(seq += 1)}.${ext}`);
-const engineRows = async (sql: string, params: Record<string, unknown>) =>
-  jsonLines((await store.query(sql, { format: 'JSONEachRow', params })).toString('utf8'));
+const engineRows = async (sql: string, params: Record<string, unknown>) => jsonLines((await store.query(sql, { format: 'JSONEachRow', params })).toString('utf8'));
 const parquetRows = (file: string) => engineRows("SELECT * FROM file({p:String}, 'Parquet')", { p: file });
 
 const cases: [string, ReportInput][] = [

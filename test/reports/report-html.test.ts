@@ -96,7 +96,11 @@ describe('HTML report in Chromium', () => {
       expect([c[0], c[1], num(c[2]!), num(c[3]!)]).toEqual([e.day, e.agent, e.replies, e.conversations]);
       expect(Number(c[4])).toBeCloseTo(e.replies_per_conversation, 2);
       // Durations are shown to 3 significant digits at most: allow that rounding.
-      for (const [text, want] of [[c[5], e.delivery_latency_p50_ms], [c[6], e.delivery_latency_p95_ms], [c[7], e.reply_gap_p50_ms]] as const) {
+      for (const [text, want] of [
+        [c[5], e.delivery_latency_p50_ms],
+        [c[6], e.delivery_latency_p95_ms],
+        [c[7], e.reply_gap_p50_ms],
+      ] as const) {
         const got = parseDuration(text!);
         if (want === null) expect(got).toBeNull();
         else expect(Math.abs(got! - want)).toBeLessThanOrEqual(Math.max(0.5, Math.abs(want) * 0.005, want >= 60_000 ? 30_000 : 0));

@@ -34,8 +34,7 @@ afterAll(async () => {
   await close();
 });
 
-const get = (url: string, token: string | null = TOKEN) =>
-  app.inject({ method: 'GET', url, headers: token === null ? {} : { authorization: `Bearer ${token}` } });
+const get = (url: string, token: string | null = TOKEN) => app.inject({ method: 'GET', url, headers: token === null ? {} : { authorization: `Bearer ${token}` } });
 
 const RANGE = 'from=2026-03-05&to=2026-03-09&tz=Asia/Jakarta';
 

@@ -9,8 +9,7 @@ import { clusterRunner, REPLICA_NAME, REPLICA_PATH, toClusterDdl } from '../../s
 import { bootstrapStatements, DEAD_LETTERS_TABLE, migrations, REPLIES_TABLE } from '../../store/migrations.js';
 
 const statements = [...bootstrapStatements, ...migrations.flatMap((m) => m.statements)];
-const formatted = async (session: Session, sql: string) =>
-  (await session.queryBindAsync('SELECT formatQuerySingleLine({q:String})', { q: sql }, { format: 'TSVRaw' })).text().trim();
+const formatted = async (session: Session, sql: string) => (await session.queryBindAsync('SELECT formatQuerySingleLine({q:String})', { q: sql }, { format: 'TSVRaw' })).text().trim();
 
 describe('cluster DDL', () => {
   let dir: string;

@@ -17,7 +17,7 @@ const REFUSED: [string, string][] = [
   ['a table function on the right of IN', "SELECT 1 WHERE 'x' IN file('/etc/passwd', 'LineAsString')"],
   ['url()', "SELECT * FROM url('http://127.0.0.1:9/', 'LineAsString')"],
   ['s3()', "SELECT * FROM s3('http://127.0.0.1:9/b/k', 'LineAsString')"],
-  ['remote()', 'SELECT * FROM remote(\'127.0.0.1\', system.one)'],
+  ['remote()', "SELECT * FROM remote('127.0.0.1', system.one)"],
   ['cluster()', "SELECT * FROM cluster('default', system.one)"],
   ['remote() in a subquery', "SELECT * FROM (SELECT * FROM remote('127.0.0.1', system.one))"],
   ['executable()', "SELECT * FROM executable('id', 'LineAsString', 'x String')"],
@@ -32,7 +32,7 @@ const REFUSED: [string, string][] = [
   ['filesystemAvailable()', 'SELECT filesystemAvailable()'],
   ['catboostEvaluate()', "SELECT catboostEvaluate('/tmp/model.bin', 1)"],
   ['an introspection function', 'SELECT addressToSymbol(toUInt64(1))'],
-  ['system.processes (other sessions\' query text)', 'SELECT query FROM system.processes'],
+  ["system.processes (other sessions' query text)", 'SELECT query FROM system.processes'],
   ['system.processes quoted', 'SELECT query FROM `system`.`processes`'],
   ['system.processes in a subquery', 'SELECT count() FROM (SELECT query FROM system.processes)'],
   ['system.processes on the right of IN', "SELECT 1 WHERE 'x' IN system.processes"],
@@ -53,7 +53,9 @@ const HARMLESS: [string, string][] = [
 export function queryEscapes(store: () => Store): void {
   describe('query escapes', () => {
     it.each(REFUSED)('%s is refused', async (_name, sql) => {
-      const err = (await store().readOnlyQuery(sql, 'TSV').catch((e: unknown) => e)) as { code?: string; message?: string };
+      const err = (await store()
+        .readOnlyQuery(sql, 'TSV')
+        .catch((e: unknown) => e)) as { code?: string; message?: string };
       expect(err.code, `${sql} was answered: ${String(err)}`).toBe('query_refused');
     });
 

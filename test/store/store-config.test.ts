@@ -37,8 +37,7 @@ describe('store configuration', () => {
       cluster: undefined,
     });
     expect(
-      loadConfig({ CLICKHOUSE_URL: 'https://ch.example.com:8443/', CLICKHOUSE_USER: 'aksita', CLICKHOUSE_PASSWORD: 'pw', CLICKHOUSE_DATABASE: 'aksita', CLICKHOUSE_CLUSTER: '{cluster}' })
-        .clickhouse,
+      loadConfig({ CLICKHOUSE_URL: 'https://ch.example.com:8443/', CLICKHOUSE_USER: 'aksita', CLICKHOUSE_PASSWORD: 'pw', CLICKHOUSE_DATABASE: 'aksita', CLICKHOUSE_CLUSTER: '{cluster}' }).clickhouse,
     ).toEqual({ url: 'https://ch.example.com:8443/', user: 'aksita', password: 'pw', database: 'aksita', cluster: '{cluster}' });
   });
 

@@ -58,8 +58,7 @@ export function storeContract(label: string, target: ContractTarget): void {
         .split('\n')
         .filter(Boolean)
         .map((l) => JSON.parse(l) as Record<string, unknown>);
-    const countOf = async (where: string) =>
-      Number((await rowsOf(`SELECT count() AS n FROM aksita.human_agent_replies WHERE queue_name = {q:String} AND ${where}`, { q: queue }))[0]!.n);
+    const countOf = async (where: string) => Number((await rowsOf(`SELECT count() AS n FROM aksita.human_agent_replies WHERE queue_name = {q:String} AND ${where}`, { q: queue }))[0]!.n);
 
     beforeAll(async () => {
       store = await target.open();
@@ -119,7 +118,10 @@ export function storeContract(label: string, target: ContractTarget): void {
     it('storedReplyKeys matches keys exactly, whatever characters they hold', async () => {
       const agent = `chars-${run}`;
       const ids = ["quote'", 'back\\slash', "\\'", 'new\nline', 'nul\u0000', '["json",{"k":1}]', 'naïve 😀', 'tab\tcr\r'];
-      await store.insertReplies(ids.map((message_id) => row({ agent, message_id })), token('chars'));
+      await store.insertReplies(
+        ids.map((message_id) => row({ agent, message_id })),
+        token('chars'),
+      );
       // Each stored key is found, and near misses (one character off) are not.
       const asked = [...ids, ...ids.map((id) => `${id}x`), "quote\\'", 'back\\\\slash'];
       const found = await store.storedReplyKeys(asked.map((message_id) => ({ agent, message_id })));
@@ -231,7 +233,11 @@ export function storeContract(label: string, target: ContractTarget): void {
         given: { from: '2026-05-01', to: '2026-05-02' },
       };
       const summary = summaryQuery(req);
-      const [day] = (await store.query(summary.sql, { format: 'JSONEachRow', params: summary.params })).toString().trim().split('\n').map((l) => JSON.parse(l));
+      const [day] = (await store.query(summary.sql, { format: 'JSONEachRow', params: summary.params }))
+        .toString()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       expect(day).toMatchObject({ day: '2026-05-01', agent, replies: 3, conversations: 2, delivery_latency_p50_ms: 2000, remaining_credits_start: 50, remaining_credits_end: 30 });
       // Credits used: the balance's drops between the agent's consecutive replies (50 -> 40 -> 30).
       expect(day).toMatchObject({ credits_used: 20, credits_charged: 0 });
@@ -240,7 +246,13 @@ export function storeContract(label: string, target: ContractTarget): void {
       const detail = detailQuery(req);
       let text = '';
       for await (const chunk of store.queryStream(detail.sql, { format: 'JSONEachRow', params: detail.params })) text += Buffer.from(chunk).toString('utf8');
-      expect(text.trim().split('\n').map((l) => JSON.parse(l).message_id).sort()).toEqual(['r1', 'r2', 'r3']);
+      expect(
+        text
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l).message_id)
+          .sort(),
+      ).toEqual(['r1', 'r2', 'r3']);
     });
 
     queryEscapes(() => store);

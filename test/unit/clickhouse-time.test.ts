@@ -8,7 +8,7 @@ const fromScratch = (epochMs: number): string => new Date(epochMs).toISOString()
 describe('toClickHouseTime', () => {
   it('matches Date formatting for times in any order, within and across seconds', () => {
     let seed = 7;
-    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const times: number[] = [];
     for (let i = 0; i < 20_000; i++) {
       const base = Date.UTC(1970 + Math.floor(random() * 330), 0, 1);

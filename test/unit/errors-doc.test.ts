@@ -5,9 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { AppError, errorCatalogue, type ErrorCode } from '../../core/errors.js';
 
 const readme = readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
-const documented = new Map(
-  [...readme.matchAll(/^\| `([a-z_0-9]+)` \| (\d{3}) \|/gm)].map((m) => [m[1]!, Number(m[2])]),
-);
+const documented = new Map([...readme.matchAll(/^\| `([a-z_0-9]+)` \| (\d{3}) \|/gm)].map((m) => [m[1]!, Number(m[2])]));
 
 describe('error catalogue', () => {
   it('every code is documented in the README with its status, and nothing else is', () => {

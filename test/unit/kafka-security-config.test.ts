@@ -31,7 +31,13 @@ describe('Kafka TLS and SASL settings', () => {
   });
 
   it('CA, client certificate, key and server name are read at start-up', () => {
-    const tls = security({ KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: certs.caFile, KAFKA_SSL_CERT_FILE: certs.clientCertFile, KAFKA_SSL_KEY_FILE: certs.clientKeyFile, KAFKA_SSL_SERVERNAME: 'localhost' }).tls!;
+    const tls = security({
+      KAFKA_SSL: 'true',
+      KAFKA_SSL_CA_FILE: certs.caFile,
+      KAFKA_SSL_CERT_FILE: certs.clientCertFile,
+      KAFKA_SSL_KEY_FILE: certs.clientKeyFile,
+      KAFKA_SSL_SERVERNAME: 'localhost',
+    }).tls!;
     expect(tls.ca!.toString()).toContain('BEGIN CERTIFICATE');
     expect(tls.cert!.toString()).toContain('BEGIN CERTIFICATE');
     expect(tls.key!.toString()).toContain('PRIVATE KEY');
@@ -57,13 +63,17 @@ describe('Kafka TLS and SASL settings', () => {
   });
 
   it('a client certificate without its key is refused, and a key without its certificate', () => {
-    expect(failure({ KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: certs.clientCertFile })).toContain('KAFKA_SSL_CERT_FILE="' + certs.clientCertFile + '": a client certificate needs its private key; expected KAFKA_SSL_KEY_FILE too');
+    expect(failure({ KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: certs.clientCertFile })).toContain(
+      'KAFKA_SSL_CERT_FILE="' + certs.clientCertFile + '": a client certificate needs its private key; expected KAFKA_SSL_KEY_FILE too',
+    );
     expect(failure({ KAFKA_SSL: 'true', KAFKA_SSL_KEY_FILE: certs.clientKeyFile })).toContain('expected KAFKA_SSL_CERT_FILE too');
   });
 
   it('a key that does not belong to the certificate is refused at start-up', () => {
     const brokerKey = path.join(dir, 'broker.key');
-    expect(failure({ KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: certs.clientCertFile, KAFKA_SSL_KEY_FILE: brokerKey })).toMatch(/KAFKA_SSL_CERT_FILE=.*expected a PEM certificate and the PEM private key that belongs to it/);
+    expect(failure({ KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: certs.clientCertFile, KAFKA_SSL_KEY_FILE: brokerKey })).toMatch(
+      /KAFKA_SSL_CERT_FILE=.*expected a PEM certificate and the PEM private key that belongs to it/,
+    );
   });
 
   it('a CA file that holds no certificate is refused at start-up', () => {
@@ -109,8 +119,12 @@ describe('Kafka TLS and SASL settings', () => {
   it('oauthbearer needs exactly one token source, and no user name', () => {
     expect(failure({ KAFKA_SASL_MECHANISM: 'oauthbearer' })).toContain('expected exactly one of KAFKA_SASL_OAUTHBEARER_TOKEN_FILE or KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND');
     expect(failure({ KAFKA_SASL_MECHANISM: 'oauthbearer', KAFKA_SASL_OAUTHBEARER_TOKEN_FILE: file('t0', 'a'), KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND: 'echo b' })).toContain('expected exactly one of');
-    expect(failure({ KAFKA_SASL_MECHANISM: 'oauthbearer', KAFKA_SASL_USERNAME: 'alice', KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND: 'echo b' })).toContain('KAFKA_SASL_USERNAME: is not used with KAFKA_SASL_MECHANISM=oauthbearer');
-    expect(failure({ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'a', KAFKA_SASL_PASSWORD: 'b', KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND: 'echo b' })).toContain('KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND: is only used with KAFKA_SASL_MECHANISM=oauthbearer');
+    expect(failure({ KAFKA_SASL_MECHANISM: 'oauthbearer', KAFKA_SASL_USERNAME: 'alice', KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND: 'echo b' })).toContain(
+      'KAFKA_SASL_USERNAME: is not used with KAFKA_SASL_MECHANISM=oauthbearer',
+    );
+    expect(failure({ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'a', KAFKA_SASL_PASSWORD: 'b', KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND: 'echo b' })).toContain(
+      'KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND: is only used with KAFKA_SASL_MECHANISM=oauthbearer',
+    );
   });
 
   it('an oauthbearer token file is read again on every call, so a renewed token is used', async () => {

@@ -19,7 +19,7 @@ function rfcServer(serverFinal = SERVER_FINAL): { step: Step; sent: string[] } {
 }
 
 describe('SCRAM client', () => {
-  it('SCRAM-SHA-256 sends exactly the messages of RFC 7677\'s example and accepts its server signature', async () => {
+  it("SCRAM-SHA-256 sends exactly the messages of RFC 7677's example and accepts its server signature", async () => {
     const { step, sent } = rfcServer();
     expect(await scram(step, 'sha256', 'user', 'pencil', CLIENT_NONCE)).toBe(3_600_000);
     expect(sent).toEqual([`n,,n=user,r=${CLIENT_NONCE}`, CLIENT_FINAL]);
@@ -30,7 +30,7 @@ describe('SCRAM client', () => {
     await expect(scram(step, 'sha256', 'user', 'pencil', CLIENT_NONCE)).rejects.toThrow("SCRAM: the broker's signature does not match");
   });
 
-  it('a server nonce that does not extend the client\'s is refused', async () => {
+  it("a server nonce that does not extend the client's is refused", async () => {
     const { step } = rfcServer();
     await expect(scram(step, 'sha256', 'user', 'pencil', 'another-nonce')).rejects.toThrow('SCRAM: the broker sent a malformed first message');
   });

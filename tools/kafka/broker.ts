@@ -96,10 +96,14 @@ async function startOnce(opts: BrokerOptions): Promise<RunningBroker> {
       logDir,
       port,
       controllerPort,
-      ...(opts.secure && securePorts && {
-        extraListeners: [{ protocol: 'SASL_SSL', port: securePorts.saslSsl }, { protocol: 'SSL', port: securePorts.ssl }],
-        extra: secureProperties(opts.secure),
-      }),
+      ...(opts.secure &&
+        securePorts && {
+          extraListeners: [
+            { protocol: 'SASL_SSL', port: securePorts.saslSsl },
+            { protocol: 'SSL', port: securePorts.ssl },
+          ],
+          extra: secureProperties(opts.secure),
+        }),
     }),
   );
   await writeFile(log4jFile, log4j2Properties());
@@ -110,8 +114,23 @@ async function startOnce(opts: BrokerOptions): Promise<RunningBroker> {
   if (!existsSync(join(logDir, 'meta.properties'))) {
     const newId = clusterIdText();
     // Short-lived tool: C1-only JIT and serial GC start faster; WARN hides the config dump.
-    await runTool([...jvm, '-Xmx256m', '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-Dkafka.root.level=warn',
-      'kafka.tools.StorageTool', 'format', '--config', propsFile, '--cluster-id', newId, ...(opts.secure ? scramFormatArgs(opts.secure) : [])], dataDir);
+    await runTool(
+      [
+        ...jvm,
+        '-Xmx256m',
+        '-XX:TieredStopAtLevel=1',
+        '-XX:+UseSerialGC',
+        '-Dkafka.root.level=warn',
+        'kafka.tools.StorageTool',
+        'format',
+        '--config',
+        propsFile,
+        '--cluster-id',
+        newId,
+        ...(opts.secure ? scramFormatArgs(opts.secure) : []),
+      ],
+      dataDir,
+    );
   }
   // Readiness compares it with what the port answers: another broker already on a
   // fixed port must not pass for ours (ours then fails to bind and exits).
@@ -209,9 +228,7 @@ async function waitReady(bootstrap: string, clusterId: string | undefined, close
     // Backoff between polls; wakes early if the process dies.
     await Promise.race([sleep(delay), closed]);
   }
-  return exitReason
-    ? exitReason + ' before becoming ready'
-    : `not ready after ${READY_TIMEOUT_MS / 1000}s (last kafkajs error: ${lastError})`;
+  return exitReason ? exitReason + ' before becoming ready' : `not ready after ${READY_TIMEOUT_MS / 1000}s (last kafkajs error: ${lastError})`;
 }
 
 function runTool(args: string[], cwd: string): Promise<void> {
@@ -221,9 +238,7 @@ function runTool(args: string[], cwd: string): Promise<void> {
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     child.once('error', (e) => rej(new Error(`failed to spawn ${java}: ${e.message}`)));
-    child.once('close', (code) =>
-      code === 0 ? res() : rej(new Error(`kafka-storage format failed (exit ${code}):\n${output.slice(-4000)}`)),
-    );
+    child.once('close', (code) => (code === 0 ? res() : rej(new Error(`kafka-storage format failed (exit ${code}):\n${output.slice(-4000)}`))));
   });
 }
 

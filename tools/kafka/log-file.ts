@@ -25,7 +25,12 @@ function readFrom(file: string, from: number, max = Infinity): Buffer {
 
 /** The last `lines` lines written at or after byte offset `from`. */
 export function readTail(file: string, from: number, lines: number): string {
-  return readFrom(file, from, 256 * 1024).toString('utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  return readFrom(file, from, 256 * 1024)
+    .toString('utf8')
+    .trimEnd()
+    .split('\n')
+    .slice(-lines)
+    .join('\n');
 }
 
 /**

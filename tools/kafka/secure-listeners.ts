@@ -23,7 +23,9 @@ export interface SecurePorts {
 const jaasValue = (s: string) => JSON.stringify(s);
 
 export function secureProperties(opts: SecureListenerOptions): Record<string, string> {
-  const plainUsers = Object.entries(opts.plainUsers).map(([name, pw]) => ` user_${name}=${jaasValue(pw)}`).join('');
+  const plainUsers = Object.entries(opts.plainUsers)
+    .map(([name, pw]) => ` user_${name}=${jaasValue(pw)}`)
+    .join('');
   return {
     'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER',
     'listener.name.sasl_ssl.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required${plainUsers};`,
