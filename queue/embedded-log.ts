@@ -33,7 +33,7 @@ export interface EmbeddedLogOptions {
   segmentBytes?: number;
   /**
    * Bytes of appends allowed to wait for the disk at once; past it, append refuses with a
-   * retriable `not_durable` instead of buffering without bound (DESIGN.md promise 7). @default 64 MiB
+   * retriable `not_durable` instead of buffering without bound (ARCHITECTURE.md, "Bounded everywhere"). @default 64 MiB
    */
   maxPendingBytes?: number;
   /** Called when a write or fdatasync fails: appends are refused until the log repairs itself (see repair). */

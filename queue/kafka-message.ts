@@ -1,5 +1,5 @@
 // Envelope <-> Kafka message. The value is the exact body bytes Aksita signed; receipt
-// metadata travels in headers (DESIGN.md promise 6), so any reader can re-verify the signature.
+// metadata travels in headers (ARCHITECTURE.md, promises), so any reader can re-verify the signature.
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 import type { Envelope, SignatureStatus } from './envelope.js';
 

@@ -4,7 +4,7 @@
 // acknowledge within the budget, or answers anything but success, the events go to a local
 // durable log instead and the request still gets its 2xx; a forwarder drains that log to Kafka
 // with kafkajs's producer (which retries and follows moved leaders), in order, once Kafka is
-// back (DESIGN.md promise 2). While anything waits in the local log, new events queue behind
+// back (ARCHITECTURE.md, promises). While anything waits in the local log, new events queue behind
 // it so they cannot overtake older ones.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka, Producer } from 'kafkajs';
