@@ -18,7 +18,7 @@ async function startFails(dataDir: string): Promise<{ code: number; stderr: stri
       cwd: ROOT,
       timeout: 30_000,
       killSignal: 'SIGKILL',
-      env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', WEBHOOK_SECRET: SECRET },
+      env: { ...process.env, DATA_DIR: dataDir, PORT: '0', QUERY_PORT: '0', HOST: '127.0.0.1', WEBHOOK_SECRET: SECRET },
     });
   } catch (err) {
     return err as { code: number; stderr: string };

@@ -27,7 +27,7 @@ async function send(url: string): Promise<{ status: number; id: string }> {
 async function startUnreaped(dataDir: string): Promise<{ parent: ChildProcess; pid: number; url: string }> {
   const parent = spawn('sh', ['-c', '"$0" "$@" & exec sleep 600', process.execPath, BIN, 'start'], {
     cwd: ROOT,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', WEBHOOK_SECRET: SECRET, BATCH_MAX_WAIT_MS: '20' },
+    env: { ...process.env, DATA_DIR: dataDir, PORT: '0', QUERY_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', WEBHOOK_SECRET: SECRET, BATCH_MAX_WAIT_MS: '20' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const ready = await new Promise<{ pid: number; url: string }>((resolve, reject) => {
@@ -93,7 +93,7 @@ describe('restart right after kill -9', () => {
     await writeFile(path.join(dataDir, 'run', 'server.lock'), `${holder.pid} ${startTime}`);
     const child = spawn(process.execPath, [BIN, 'start'], {
       cwd: ROOT,
-      env: { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', WEBHOOK_SECRET: SECRET },
+      env: { ...process.env, DATA_DIR: dataDir, PORT: '0', QUERY_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', WEBHOOK_SECRET: SECRET },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     children.push(child);

@@ -46,7 +46,7 @@ export const idCounts = async (p: PipelineProcess) =>
 /** Runs the CLI to its end (bounded: a process that keeps running is a failure here). */
 export async function runCli(args: string[], env: Record<string, string>, limitMs = 40_000): Promise<{ code: number | null; stderr: string; ms: number }> {
   const started = Date.now();
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, QUERY_PORT: '0', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
