@@ -1,18 +1,7 @@
 // The ALERT_* settings: the part of the environment schema (core/config.ts spreads it in) and
 // the typed values the alert evaluator and the Grafana rule generator receive.
 import { z } from 'zod';
-
-const int = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, { message: 'expected an integer' })
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        .min(min, { message: `expected at least ${min}` })
-        .max(max, { message: `expected at most ${max}` }),
-    );
+import { int } from './env-values.js';
 
 const positiveNumber = z
   .string()

@@ -6,25 +6,11 @@ import path from 'node:path';
 import { z } from 'zod';
 import { alertEnv, toAlertConfig, type AlertConfig } from './alert-config.js';
 import { AppError } from './errors.js';
+import { bool, int } from './env-values.js';
 import { kafkaSecurity, readableFile, SASL_MECHANISMS, type KafkaSecurity } from './kafka-security.js';
 
 /** What an agent may be called: in WEBHOOK_AGENTS, and in /webhook/:agent when unsigned mode takes any agent. */
 export const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-
-const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' }).transform((v) => v === 'true' || v === '1' || v === 'yes');
-
-// Decimal digits only: Number() would also take " " (as 0), "0x10ab" and "1e3".
-const int = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, { message: 'expected an integer' })
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        .min(min, { message: `expected at least ${min}` })
-        .max(max, { message: `expected at most ${max}` }),
-    );
 
 /** One secret: the whole value, spaces included (a passphrase is one secret, not a list). */
 const secret = z
