@@ -89,6 +89,7 @@ describe('pipeline-stalled, with the consumer stopped by a full store disk', () 
         await send();
       }
     };
+    const sendingUntil = (check: () => Promise<boolean>, what: string) => waitFor(async () => (await sendEachEvaluation(), check()), what, STALL_TIMEOUT_MS);
 
     for (let i = 0; i < 5; i++) await send();
     await waitFor(async () => (await storedCount()) === 5, 'the first replies to be stored');
@@ -99,14 +100,7 @@ describe('pipeline-stalled, with the consumer stopped by a full store disk', () 
     await send();
     await waitFor(async () => (await metric(p, 'aksita_store_failures_total')) > failuresBefore, 'an insert to fail on the full disk');
 
-    await waitFor(
-      async () => {
-        await sendEachEvaluation();
-        return stalledNotes().length > 0;
-      },
-      'the pipeline-stalled notification',
-      STALL_TIMEOUT_MS,
-    );
+    await sendingUntil(async () => stalledNotes().length > 0, 'the pipeline-stalled notification');
     expect(await storedCount(), 'nothing was stored while the disk was full').toBe(5);
     expect(stalledNotes()).toEqual([expect.objectContaining({ state: 'firing', labels: { check: 'queue_backlog' }, endsAt: null })]);
     const firing = stalledNotes()[0] as { value: number; values: { backlog: number } };
@@ -120,14 +114,7 @@ describe('pipeline-stalled, with the consumer stopped by a full store disk', () 
 
     // Space again: the consumer's retry stores the backlog, and the rule resolves.
     await rm(filler);
-    await waitFor(
-      async () => {
-        await sendEachEvaluation();
-        return stalledNotes().length > 1;
-      },
-      'the resolved notification',
-      STALL_TIMEOUT_MS,
-    );
+    await sendingUntil(async () => stalledNotes().length > 1, 'the resolved notification');
     expect(stalledNotes()[1]).toMatchObject({ state: 'resolved', labels: { check: 'queue_backlog' } });
     // The replies stored late must not start a second alert after the stall has ended.
     const resolvedAt = await evaluatedAt(dir.path);
