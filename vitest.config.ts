@@ -33,6 +33,7 @@ export const UNIT_ELSEWHERE = [
 /** Tests outside test/e2e/ that start `reply-analytics` as a real process. */
 export const E2E_ELSEWHERE = [
   'test/alerts/pipeline-alerts.test.ts',
+  'test/alerts/pipeline-stall.test.ts',
   'test/ingest/slow-clients.test.ts',
   'test/ops/admin-api.test.ts',
   'test/ops/backup.test.ts',

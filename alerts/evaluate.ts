@@ -13,7 +13,7 @@ export interface Instance {
 }
 
 export interface Evaluation {
-  /** Instances that fire, by rule id; a rule that failed has no entry. */
+  /** Instances that fire, by rule id; a rule that failed has none (but the queue's stall, see queue-stall-probe.ts). */
   firing: Map<string, Instance[]>;
   /** Rule id -> error message. */
   failed: Map<string, string>;

@@ -9,7 +9,7 @@ import type { Store } from '../store/store.js';
 import { readAlertState, reconcile, writeAlertState, type AlertRecord, type AlertState } from './alert-state.js';
 import { evaluateRules } from './evaluate.js';
 import { genericNotification, headline, slackNotification } from './notification.js';
-import { queueStallProbe } from './queue-stall-probe.js';
+import { queueStallProbe, withQueueStall } from './queue-stall-probe.js';
 import { alertRules, NOW, type AlertRule } from './rules.js';
 import { sendJson } from './send.js';
 
@@ -36,10 +36,7 @@ export async function startAlertEvaluator(o: AlertEvaluatorOptions): Promise<Ale
   let running: Promise<void> | undefined;
 
   const evaluate = async () => {
-    const evaluation = await evaluateRules(o.store, rules, { now: NOW, intervalSeconds: o.config.intervalSeconds });
-    const stall = await probe?.(Date.now());
-    const stalled = evaluation.firing.get('pipeline-stalled');
-    if (stall && stalled) stalled.push({ rule: 'pipeline-stalled', labels: { check: 'queue_backlog' }, value: stall.minutes, values: { value: stall.minutes, backlog: stall.backlog } });
+    const evaluation = withQueueStall(await evaluateRules(o.store, rules, { now: NOW, intervalSeconds: o.config.intervalSeconds }), await probe?.(Date.now()));
     for (const [rule, message] of evaluation.failed) if (state.failed[rule] !== message) o.logger.error({ rule, err: message }, 'an alert rule could not be evaluated');
     state = reconcile(state, evaluation, new Date().toISOString());
     await writeAlertState(o.dataDir, state);

@@ -4,6 +4,7 @@
 // events as were waiting then have been processed since; if fewer have, the oldest of them has
 // waited at least since that sample.
 import type { Metrics } from '../core/metrics.js';
+import type { Evaluation } from './evaluate.js';
 
 interface Sample {
   atMs: number;
@@ -45,4 +46,17 @@ export function queueStallProbe(metrics: Metrics, stallMinutes: number): (nowMs:
     if (current.processed - old.processed >= old.backlog) return undefined;
     return { minutes: (nowMs - old.atMs) / 60_000, backlog: current.backlog };
   };
+}
+
+/**
+ * The evaluation with the queue's stall added to pipeline-stalled. Also when that rule's SQL
+ * failed: a store that refuses queries (a ClickHouse server that is down) is the likeliest reason
+ * for a stall, and the queue's watch does not need the store to see it.
+ */
+export function withQueueStall(evaluation: Evaluation, stall: StallReading | undefined): Evaluation {
+  if (!stall) return evaluation;
+  const firing = new Map(evaluation.firing);
+  const instance = { rule: 'pipeline-stalled', labels: { check: 'queue_backlog' }, value: stall.minutes, values: { value: stall.minutes, backlog: stall.backlog } };
+  firing.set('pipeline-stalled', [...(firing.get('pipeline-stalled') ?? []), instance]);
+  return { ...evaluation, firing };
 }

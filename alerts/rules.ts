@@ -97,13 +97,20 @@ GROUP BY agent`,
 const pipelineStalled = (minutes: number): AlertRule => ({
   id: 'pipeline-stalled',
   title: `Replies accepted but not stored for ${minutes} minutes`,
-  summary: `Replies stored in the last ${minutes} minutes waited longer than that between the receiver's 200 and the insert (received_at to stored_at): the queue or the store was stuck. Check the consumer's log and /readyz.`,
+  summary: `The newest reply the consumer stored waited longer than ${minutes} minutes between the receiver's 200 and the insert (received_at to stored_at): the consumer is that far behind. Check the consumer's log and /readyz.`,
   labels: ['check'],
-  unit: 'minutes waited',
+  unit: 'minutes behind',
   threshold: { op: 'above', limit: minutes },
-  sql: (ctx) => `SELECT 'stored_lag' AS check, max(dateDiff('millisecond', received_at, stored_at)) / 60000 AS value, count() AS replies
-FROM ${REPLIES}
-WHERE stored_at > ${ctx.now} - toIntervalMinute(${minutes})
+  // How far behind each queue partition's consumer is now: the wait of the last reply it stored,
+  // in queue order (a queue is first in, first out). The longest wait among all stored rows would keep firing
+  // for the whole window after the consumer caught up, on the backlog it just stored.
+  sql: (ctx) => `SELECT 'stored_lag' AS check, max(newest_wait_ms) / 60000 AS value, sum(replies) AS replies
+FROM (
+  SELECT argMax(dateDiff('millisecond', received_at, stored_at), queue_offset) AS newest_wait_ms, count() AS replies
+  FROM ${REPLIES}
+  WHERE stored_at > ${ctx.now} - toIntervalMinute(${minutes})
+  GROUP BY queue_name, queue_partition
+)
 HAVING count() > 0`,
 });
 

@@ -2,7 +2,8 @@
 //   runs-out  falls 100 a day and is at 300 at NOW: 3 days left
 //   topped-up fell 600 a day to 200, was topped up to 5 000 two days ago, then falls 50 a day
 //   flat      500 all along, its last reply 3 hours before NOW; one dead letter 30 s before NOW
-//   late      two replies received 10 minutes before NOW and stored 1 minute before NOW
+//   late      two replies received 10 minutes before NOW and stored 1 minute before NOW, on a
+//             queue partition of their own whose consumer was stopped for those 9 minutes
 import { balanceReply, toDeadLetterRow, toReplyRow, type FixtureReply } from '../dashboards/fixture.js';
 
 export const NOW_MS = Date.UTC(2026, 5, 10, 12, 0, 0);
@@ -37,7 +38,20 @@ export function buildReplies(): FixtureReply[] {
   return out;
 }
 
-export const replyRows = () => buildReplies().map(toReplyRow);
+export const replyRows = () => buildReplies().map((r) => ({ ...toReplyRow(r), queue_partition: r.agent === 'late' ? 1 : 0 }));
+
+/**
+ * A partition whose consumer stopped, then caught up by `nowMs`: replies received over 8
+ * minutes all stored 30 s before `nowMs`, the newest of them received 10 s before that.
+ */
+export function caughtUpRows(nowMs: number) {
+  const storedMs = nowMs - 30_000;
+  const receivedAt = [8, 6, 4, 2].map((m) => nowMs - m * MINUTE).concat(storedMs - 10_000);
+  return receivedAt.map((receivedMs, n) => ({
+    ...toReplyRow({ ...balanceReply({ agent: 'caught-up', agentIndex: 5, n, conversation: 'caught-up-0', eventMs: receivedMs - 100, receivedMs, remaining: 7_000 }), storedMs }),
+    queue_partition: 2,
+  }));
+}
 
 export const deadLetterRows = () =>
   [

@@ -1,7 +1,9 @@
 // The in-process stall check over the process's own metrics: events waiting at an earlier
 // sample that have not been processed since.
 import { describe, expect, it } from 'vitest';
-import { queueStallProbe } from '../../alerts/queue-stall-probe.js';
+import { reconcile, emptyState } from '../../alerts/alert-state.js';
+import type { Evaluation } from '../../alerts/evaluate.js';
+import { queueStallProbe, withQueueStall } from '../../alerts/queue-stall-probe.js';
 import { createMetrics } from '../../core/metrics.js';
 
 const MIN = 60_000;
@@ -47,5 +49,29 @@ describe('queueStallProbe with a stale backlog gauge', () => {
     expect(await probe(6 * MIN)).toEqual({ minutes: 5, backlog: 3 });
     metrics.storedRows.inc({ table: 'human_agent_replies' }, 3);
     expect(await probe(7 * MIN)).toBeUndefined();
+  });
+});
+
+describe('withQueueStall', () => {
+  const stall = { minutes: 6, backlog: 40 };
+
+  it("adds the queue_backlog instance beside the SQL rule's own", () => {
+    const sqlLag = { rule: 'pipeline-stalled', labels: { check: 'stored_lag' }, value: 7, values: { value: 7 } };
+    const evaluation: Evaluation = { firing: new Map([['pipeline-stalled', [sqlLag]]]), failed: new Map() };
+    const merged = withQueueStall(evaluation, stall);
+    expect(merged.firing.get('pipeline-stalled')!.map((i) => i.labels.check)).toEqual(['stored_lag', 'queue_backlog']);
+    expect(evaluation.firing.get('pipeline-stalled')).toHaveLength(1);
+    expect(withQueueStall(evaluation, undefined)).toBe(evaluation);
+  });
+
+  it("fires even when the rule's SQL failed (the store is down), keeping what the SQL had found", () => {
+    const before = reconcile(emptyState(), { firing: new Map([['pipeline-stalled', [{ rule: 'pipeline-stalled', labels: { check: 'stored_lag' }, value: 7, values: {} }]]]), failed: new Map() }, 't0');
+    const failed: Evaluation = { firing: new Map(), failed: new Map([['pipeline-stalled', 'Connection refused']]) };
+    const next = reconcile(before, withQueueStall(failed, stall), 't1');
+    expect(next.alerts.map((a) => [a.labels.check, a.state, a.startsAt])).toEqual([
+      ['queue_backlog', 'firing', 't1'],
+      ['stored_lag', 'firing', 't0'],
+    ]);
+    expect(next.failed).toEqual({ 'pipeline-stalled': 'Connection refused' });
   });
 });

@@ -4,7 +4,7 @@ import { evaluateRules, ruleRows } from '../../alerts/evaluate.js';
 import { alertRules, type AlertRule, type RuleContext } from '../../alerts/rules.js';
 import type { ChdbStore } from '../../store/chdb-store.js';
 import { openMigratedStore } from '../helpers/migrated-store.js';
-import { deadLetterRows, NOW_SQL, replyRows } from './fixture.js';
+import { caughtUpRows, deadLetterRows, MINUTE, NOW_MS, NOW_SQL, replyRows } from './fixture.js';
 
 const ctx: RuleContext = { now: NOW_SQL, intervalSeconds: 60 };
 const rules = alertRules({ creditsDays: 7, creditsFloor: { agents: { 'runs-out': 1_000 }, other: 600 }, stallMinutes: 5, silentAgentMinutes: 60 });
@@ -44,7 +44,7 @@ describe('alert rules on data with a known answer', () => {
     expect(rows.map((r) => [r.labels, r.value, r.values.reasons])).toEqual([[{ agent: 'flat' }, 1, 'invalid_payload']]);
   });
 
-  it('pipeline-stalled: replies that waited 9 minutes between receipt and insert', async () => {
+  it('pipeline-stalled: the partition whose consumer was stopped is 9 minutes behind', async () => {
     expect(await values('pipeline-stalled')).toEqual({ stored_lag: 9 });
   });
 
@@ -68,6 +68,17 @@ describe('alert rules on data with a known answer', () => {
 
   it('no rule SQL holds a Grafana macro or variable', () => {
     for (const r of rules) expect(r.sql({ now: 'now64(3)', intervalSeconds: 60 })).not.toContain('$');
+  });
+
+  // Last in this block: it adds rows (another agent) that the answers above do not expect.
+  it('pipeline-stalled: a consumer that stored its backlog and caught up is no longer behind', async () => {
+    // Five minutes on, the 'late' rows are out of the window; a second partition stored 8
+    // minutes of backlog 30 s ago, its newest reply received 10 s before that.
+    const later = NOW_MS + 5 * MINUTE;
+    await store.insertReplies(caughtUpRows(later), 'alerts:caught-up');
+    const rows = await ruleRows(store, rule('pipeline-stalled'), { ...ctx, now: `fromUnixTimestamp64Milli(${later})` });
+    expect(rows.map((r) => [r.labels, Math.round(r.value * 100) / 100])).toEqual([[{ check: 'stored_lag' }, 0.17]]);
+    expect((await evaluateRules(store, [rule('pipeline-stalled')], { ...ctx, now: `fromUnixTimestamp64Milli(${later})` })).firing.get('pipeline-stalled')).toEqual([]);
   });
 });
 

@@ -1,13 +1,13 @@
 // A real process whose log directory is a small tmpfs that the test fills and then frees: the
 // receiver answers 503 while the disk is full and 200 again once space returns, without a
 // restart, and every acknowledged reply is stored once (real chDB).
-import { execFileSync } from 'node:child_process';
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { samplePayload, sign } from '../helpers/sign.js';
 import { startPipeline, waitFor, type PipelineProcess } from '../helpers/pipeline-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { fill, mountTmpfs, unmount } from '../helpers/tmpfs.js';
 
 const SECRET = 'full-disk-secret';
 
@@ -17,31 +17,6 @@ async function send(url: string): Promise<{ status: number; code?: string; id: s
   const res = await fetch(`${url}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-webhook-signature': sign(body, SECRET) }, body });
   const answer = (await res.json()) as { error?: { code: string } };
   return { status: res.status, code: answer.error?.code, id: String(payload.message_id) };
-}
-
-/** Writes `file` until the file system says ENOSPC. */
-async function fill(file: string): Promise<void> {
-  const fh = await open(file, 'w');
-  const chunk = Buffer.alloc(64 * 1024, 1);
-  try {
-    for (;;) await fh.write(chunk);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
-  } finally {
-    await fh.close();
-  }
-}
-
-function mountTmpfs(dir: string): boolean {
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', dir], { stdio: 'pipe' });
-    return true;
-  } catch (err) {
-    console.log(
-      `[full-disk] skipped: cannot mount a tmpfs here (${(err as Error).message.split('\n')[0]}); test/queue/embedded-log-repair.test.ts and test/consumer/full-disk-consumer.test.ts cover it with an injected ENOSPC instead`,
-    );
-    return false;
-  }
 }
 
 describe('a full disk under the embedded log', () => {
@@ -54,14 +29,14 @@ describe('a full disk under the embedded log', () => {
     dir = await tempDir('full-disk-');
     queueDir = path.join(dir.path, 'queue');
     await mkdir(queueDir);
-    mounted = mountTmpfs(queueDir);
+    mounted = mountTmpfs(queueDir, '2m', '[full-disk] skipped (test/queue/embedded-log-repair.test.ts and test/consumer/full-disk-consumer.test.ts cover it with an injected ENOSPC instead)');
   });
   afterAll(async () => {
     if (pipeline && (pipeline.child.exitCode ?? pipeline.child.signalCode) === null) {
       pipeline.child.kill('SIGKILL');
       await pipeline.exited;
     }
-    if (mounted) execFileSync('umount', [queueDir]);
+    if (mounted) unmount(queueDir);
     await dir.remove();
   });
 
