@@ -6,18 +6,19 @@
 // with kafkajs's producer (which retries and follows moved leaders), in order, once Kafka is
 // back (ARCHITECTURE.md, promises). While anything waits in the local log, new events queue behind
 // it so they cannot overtake older ones.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaConfig } from '../core/config.js';
 import { isAppError } from '../core/errors.js';
 import type { Metrics } from '../core/metrics.js';
+import { retryUntilDone } from '../core/retry.js';
+import { withTimeout } from '../core/with-timeout.js';
 import type { EmbeddedLog } from './embedded-log.js';
 import type { Envelope } from './envelope.js';
-import { checkRecordSize, ensureTopic } from './kafka-client.js';
 import { securityProblem } from './kafka-security-errors.js';
 import { toKafkaMessage } from './kafka-message.js';
 import { javaCompatiblePartitioner } from './kafka-partitioner.js';
+import { prepareTopic } from './kafka-topic.js';
 import { createSender, type KafkaSender } from './kafka-sender/kafka-sender.js';
 import type { Publisher } from './publisher.js';
 
@@ -43,15 +44,6 @@ function prefixWithin<T>(items: T[], size: (item: T) => number, limit: number): 
   let n = 0;
   while (n < items.length && (n === 0 || total + size(items[n]!) <= limit)) total += size(items[n++]!);
   return n;
-}
-
-/** `promise`, or a rejection after `ms`. The timer is cleared once the promise settles: one per send adds up. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms).unref();
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export class KafkaPublisher implements Publisher {
@@ -213,21 +205,10 @@ export class KafkaPublisher implements Publisher {
 
   /** Drains the fallback log to Kafka in order; switches back to direct sends once it is empty. */
   private async forward(): Promise<void> {
-    let delay = 100;
-    while (!this.stop.signal.aborted) {
-      try {
-        await this.connectProducer();
-      } catch (err) {
-        if (isAppError(err, 'config_invalid')) {
-          this.logger.error({ err: err.message, backlog: this.fallback.backlog }, 'Kafka refuses the settings (topic, credentials or TLS): events stay in the local fallback log until they are fixed');
-        } else {
-          this.logger.warn({ err: (err as Error).message, backlog: this.fallback.backlog }, 'Kafka is still unreachable');
-        }
-        await sleep(delay, undefined, { signal: this.stop.signal }).catch(() => undefined);
-        delay = Math.min(delay * 2, 5_000);
-        continue;
-      }
-      try {
+    const signal = this.stop.signal;
+    try {
+      while (!signal.aborted) {
+        await retryUntilDone(() => this.connectProducer(), { signal, onError: (err) => this.logUnreachable(err) });
         // At most SEND_BYTES as stored (bodies and their metadata), so one send fits the broker's limit.
         const batch = await this.fallback.read(FORWARD_BATCH, SEND_BYTES);
         if (batch.length === 0) {
@@ -238,29 +219,31 @@ export class KafkaPublisher implements Publisher {
             void this.disconnectProducer();
             return;
           }
-          await this.fallback.waitForData(1_000, this.stop.signal);
+          await this.fallback.waitForData(1_000, signal);
           continue;
         }
         // Keep the batch until Kafka takes it: the log's read cursor has moved past it.
-        for (;;) {
-          try {
-            await withTimeout(this.producer.send({ topic: this.config.topic, acks: -1, messages: batch.map((q) => toKafkaMessage(q.envelope)) }), 15_000, 'forwarding to Kafka');
-            break;
-          } catch (err) {
-            if (this.stop.signal.aborted) return;
-            this.logger.warn({ err: (err as Error).message, backlog: this.fallback.backlog }, 'forwarding to Kafka failed; retrying');
-            await sleep(delay, undefined, { signal: this.stop.signal }).catch(() => undefined);
-            delay = Math.min(delay * 2, 5_000);
-          }
-        }
-        delay = 100;
+        const send = () => this.producer.send({ topic: this.config.topic, acks: -1, messages: batch.map((q) => toKafkaMessage(q.envelope)) });
+        await retryUntilDone(() => withTimeout(send(), 15_000, 'forwarding to Kafka'), {
+          signal,
+          onError: (err) => this.logger.warn({ err: (err as Error).message, backlog: this.fallback.backlog }, 'forwarding to Kafka failed; retrying'),
+        });
         await this.fallback.commit(batch.at(-1)!.offset + 1);
         this.metrics?.kafkaFallbackBacklog.set(this.fallback.backlog);
-      } catch (err) {
-        // The fallback log itself failed (damaged or unwritable): nothing more can be forwarded.
-        this.logger.error({ err }, 'the local fallback log cannot be read; forwarding stopped');
-        return;
       }
+    } catch (err) {
+      // Stopping ends the retries with their last error: the rest stays durable in the local log.
+      if (signal.aborted) return;
+      // The fallback log itself failed (damaged or unwritable): nothing more can be forwarded.
+      this.logger.error({ err }, 'the local fallback log cannot be read; forwarding stopped');
+    }
+  }
+
+  private logUnreachable(err: unknown): void {
+    if (isAppError(err, 'config_invalid')) {
+      this.logger.error({ err: err.message, backlog: this.fallback.backlog }, 'Kafka refuses the settings (topic, credentials or TLS): events stay in the local fallback log until they are fixed');
+    } else {
+      this.logger.warn({ err: (err as Error).message, backlog: this.fallback.backlog }, 'Kafka is still unreachable');
     }
   }
 
@@ -271,23 +254,5 @@ export class KafkaPublisher implements Publisher {
     await this.forwarding;
     this.direct.close();
     await this.disconnectProducer();
-  }
-}
-
-/**
- * Creates the topic when missing (called by whichever side starts first); for ingest, also
- * checks in the same admin session that the topic takes the largest body it accepts.
- */
-export async function prepareTopic(kafka: Kafka, config: KafkaConfig, { sizeCheck = false } = {}): Promise<void> {
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    await ensureTopic(admin, config);
-    if (sizeCheck) await checkRecordSize(admin, config);
-  } catch (err) {
-    // Refused credentials or an untrusted certificate: the settings must change, not the broker's state.
-    throw (await securityProblem(err, config)) ?? err;
-  } finally {
-    await admin.disconnect();
   }
 }
