@@ -1,6 +1,6 @@
 // Fastify gives every request a child of the app's logger, bound to the request id. With pino
 // that is about 1 µs of CPU per request (it serialises the bindings and re-binds the level
-// methods), and a webhook request almost never logs: request logging is off (app.ts). So the
+// methods), and a webhook request almost never logs: request logging is off (base-app.ts). So the
 // child is made when the request first writes a line, with the same bindings and options.
 import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
 
