@@ -22,18 +22,8 @@ export const queryEnv = {
   QUERY_MAX_CONCURRENT: int(1, 64).default(2),
 };
 
-type QueryEnv = z.output<z.ZodObject<typeof queryEnv>>;
-
-export interface QueryConfig {
-  host: string;
-  port: number;
-  timeoutSeconds: number;
-  maxMemoryBytes: number;
-  maxResultBytes: number;
-  maxConcurrent: number;
-}
-
-export const toQueryConfig = (e: QueryEnv): QueryConfig => ({
+/** The read API's listener and what one query may use, as the engine takes it (bytes, seconds). */
+export const toQueryConfig = (e: z.output<z.ZodObject<typeof queryEnv>>) => ({
   host: e.QUERY_HOST,
   port: e.QUERY_PORT,
   timeoutSeconds: e.QUERY_TIMEOUT_SECONDS,
@@ -41,3 +31,5 @@ export const toQueryConfig = (e: QueryEnv): QueryConfig => ({
   maxResultBytes: e.QUERY_MAX_RESULT_MB * MIB,
   maxConcurrent: e.QUERY_MAX_CONCURRENT,
 });
+
+export type QueryConfig = ReturnType<typeof toQueryConfig>;
