@@ -24,6 +24,7 @@ COPY package.json tsconfig.json ./
 COPY bin ./bin
 COPY cli ./cli
 COPY core ./core
+COPY http ./http
 COPY ingest ./ingest
 COPY queue ./queue
 COPY consumer ./consumer

@@ -12,7 +12,7 @@ import { EmbeddedLog } from '../queue/embedded-log.js';
 import type { Envelope, QueuedEnvelope } from '../queue/envelope.js';
 import { createKafka } from '../queue/kafka-client.js';
 import { toKafkaMessage } from '../queue/kafka-message.js';
-import { prepareTopic } from '../queue/kafka-publisher.js';
+import { prepareTopic } from '../queue/kafka-topic.js';
 import { embeddedQueueName } from '../queue/log-identity.js';
 import { ChdbStore } from '../store/chdb-store.js';
 import { REPLIES_TABLE } from '../store/migrations.js';

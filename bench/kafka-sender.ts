@@ -12,7 +12,7 @@ import type { Envelope } from '../queue/envelope.js';
 import { createKafka } from '../queue/kafka-client.js';
 import { toKafkaMessage } from '../queue/kafka-message.js';
 import { javaCompatiblePartitioner } from '../queue/kafka-partitioner.js';
-import { prepareTopic } from '../queue/kafka-publisher.js';
+import { prepareTopic } from '../queue/kafka-topic.js';
 import { createSender } from '../queue/kafka-sender/kafka-sender.js';
 import { startBroker } from '../tools/kafka/broker.js';
 import { makeTestCerts } from '../tools/kafka/test-certs.js';

@@ -18,7 +18,8 @@
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../core/config.js';
 import type { Metrics } from '../core/metrics.js';
-import type { EmbeddedLog, LogExtent, LogHandOff } from '../queue/embedded-log.js';
+import type { EmbeddedLog } from '../queue/embedded-log.js';
+import type { LogExtent, LogHandOff } from '../queue/log-extent.js';
 import { replayMetricCall, type MetricCall } from './consumer-metrics.js';
 import type { EmbeddedConsumerOptions } from './embedded-consumer.js';
 

@@ -6,7 +6,7 @@ import type { ConsumerMetrics } from './consumer-metrics.js';
 import type { ConsumerLog } from '../queue/log-follower.js';
 import type { QueuedEnvelope } from '../queue/envelope.js';
 import type { Store } from '../store/store.js';
-import { retryUntilDone } from './retry.js';
+import { retryUntilDone } from '../core/retry.js';
 import { prepareBatch, storedKeysOf, storePrepared, type PreparedBatch, type StoredKeys } from './store-batch.js';
 
 // Bytes read (and decoded, synchronously) per read call: about 2,000 typical events, a

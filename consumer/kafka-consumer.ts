@@ -11,9 +11,9 @@ import type { KafkaConfig } from '../core/config.js';
 import type { Metrics } from '../core/metrics.js';
 import type { QueuedEnvelope } from '../queue/envelope.js';
 import { fromKafkaMessage } from '../queue/kafka-message.js';
-import { prepareTopic } from '../queue/kafka-publisher.js';
+import { prepareTopic } from '../queue/kafka-topic.js';
 import type { Store } from '../store/store.js';
-import { retryUntilDone } from './retry.js';
+import { retryUntilDone } from '../core/retry.js';
 import { prepareBatch, storePrepared } from './store-batch.js';
 
 export interface KafkaReplyConsumerOptions {

@@ -1,132 +1,51 @@
-// The HTTP application: webhook routes and health. /metrics and the read API listen elsewhere
-// (reports/read-server.ts), never here. Built without listening, so tests use inject().
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+// The receiver's HTTP application: the server every role shares (http/base-app.ts) with the
+// webhook routes, their raw-body parser and their metrics. /metrics and the read API listen
+// elsewhere (reports/read-server.ts), never here. Built without listening, so tests use inject().
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Config } from '../core/config.js';
-import { AppError, isAppError, type ErrorCode } from '../core/errors.js';
+import { AppError } from '../core/errors.js';
 import type { Metrics } from '../core/metrics.js';
+import { buildBaseApp } from '../http/base-app.js';
 import type { Publisher } from '../queue/publisher.js';
-import { clientErrorHandler, isClientAbort, logClientAbort } from './client-errors.js';
-import { applyConnectionLimits } from './connection-limits.js';
-import { lazyChildLogger } from './lazy-child-logger.js';
 import { webhookRoutes } from './webhook-route.js';
 
 export interface AppOptions {
   config: Config;
-  /** Where accepted webhooks go; without one (a consumer-only process) there are no webhook routes. */
-  publisher?: Publisher;
+  publisher: Publisher;
   metrics: Metrics;
-  /** Named readiness checks for /readyz; each throws or resolves false when not ready. */
+  /** Named readiness checks for /readyz besides the queue's; each throws or resolves false when not ready. */
   readiness?: Record<string, () => Promise<boolean>>;
   /** A pino logger; none means silent (tests). */
   loggerInstance?: FastifyBaseLogger;
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    errorCode: ErrorCode | undefined;
-  }
-  interface FastifyInstance {
-    /** Starts the shutdown drain: from now on every answer closes its connection (keep listening meanwhile). */
-    drain(): void;
-  }
+/** An agent path the router refuses is an unknown agent; anything else, not found. */
+function unroutable(method: string, path: string): AppError {
+  if (path.startsWith('/webhook/')) return new AppError('unknown_agent', [`${path.slice('/webhook/'.length, '/webhook/'.length + 64)}...`]);
+  return new AppError('not_found', [`${method} ${path}`]);
 }
 
-// Fastify's own error codes, translated into the catalogue's.
-const FASTIFY_CODES: Record<string, (err: FastifyError, config: Config, req: FastifyRequest) => AppError> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: (_e, config) => new AppError('body_too_large', [config.maxBodyBytes]),
-  // From the request: fastify 5's message no longer names the type. Cut short, as it is echoed back.
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: (_e, _config, req) => new AppError('unsupported_media_type', [req.headers['content-type']?.slice(0, 100) || 'missing']),
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => new AppError('malformed_json', ['the body is shorter or longer than Content-Length']),
-  FST_ERR_CTP_EMPTY_JSON_BODY: () => new AppError('empty_body'),
-};
-
-/** The nearest `hops` proxies are trusted (a hop count, as proxy-addr reads a number; fastify's types take only the function). */
-const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
-
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
-  const { config, metrics } = opts;
-  const { requestTimeoutMs } = config.receiver;
-  const app = Fastify({
-    ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: false }),
-    // One log line per webhook would dominate the logs at thousands per second.
-    logController: new LogController({ disableRequestLogging: true }),
-    // ...so each request's child logger is made only if the request logs (lazy-child-logger.ts).
-    childLoggerFactory: lazyChildLogger,
-    bodyLimit: config.maxBodyBytes,
-    // A whole request (headers and body) must arrive within the limit, so a client that trickles
-    // bytes cannot hold a connection; Node checks this only every connectionsCheckingInterval,
-    // so that is made short enough to cut a slow client close to the limit. Idle keep-alive
-    // connections are closed by keepAliveTimeout (fastify's default, above common load
-    // balancers' idle timeouts); no socket inactivity timeout, as it would also cut a webhook
-    // whose publish is slow and lose the reply.
-    requestTimeout: requestTimeoutMs,
-    http: { requestTimeout: requestTimeoutMs, headersTimeout: requestTimeoutMs, connectionsCheckingInterval: Math.min(1_000, Math.ceil(requestTimeoutMs / 4)) },
-    clientErrorHandler: clientErrorHandler(requestTimeoutMs),
-    // Behind a load balancer the client address comes from X-Forwarded-For, but only from the
-    // proxies TRUST_PROXY names: believed from anyone, it lets a client pick its own address
-    // and escape the failed-signature limit.
-    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
-    // While draining for shutdown, a webhook on a connection that is still open is taken (and
-    // the connection then closed): Aksita does not retry, so a 503 would lose the reply. The
-    // queue closes only after the drain (cli/pipeline.ts).
-    return503OnClosing: false,
-    // The router's own refusals, in the catalogue's shape.
-    frameworkErrors: (err, req, reply) => {
-      const path = req.url.split('?')[0]!.slice(0, 200);
-      const error =
-        err.code === 'FST_ERR_BAD_URL'
-          ? new AppError('malformed_url', [path])
-          : path.startsWith('/webhook/')
-            ? new AppError('unknown_agent', [`${path.slice('/webhook/'.length, '/webhook/'.length + 64)}...`])
-            : new AppError('not_found', [`${req.method} ${path}`]);
-      // Sent here: a reply without a route does not reach the error handler below. (fastify types
-      // this reply for no route in particular.)
-      return (reply as unknown as FastifyReply).status(error.statusCode).send(error.toJSON());
-    },
+  const { config, metrics, publisher } = opts;
+  const app = buildBaseApp({
+    config,
+    metrics,
+    readiness: { queue: async () => publisher.ready, ...opts.readiness },
+    describe: () => publisher.describe?.() ?? {},
+    unroutable,
+    ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : {}),
   });
-  app.decorateRequest('errorCode', undefined);
-  applyConnectionLimits(app.server, { limits: config.receiver, trustProxy: config.trustProxy, registry: metrics.registry });
 
   // The body stays raw bytes: the signature is computed over exactly what was sent.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  // Hooks on every request take a callback rather than being async: no promise per request.
-  // Draining for shutdown: every answer closes its connection, so clients stop sending on
-  // keep-alive connections that close() would then cut while a request may be on its way.
-  let draining = false;
-  app.decorate('drain', () => {
-    draining = true;
-  });
-
-  app.addHook('onRequest', (req, reply, done) => {
-    if (draining) void reply.header('connection', 'close');
+  // A callback, not async: no promise per request.
+  app.addHook('onRequest', (req, _reply, done) => {
     const encoding = req.headers['content-encoding'];
     if (req.method === 'POST' && encoding !== undefined && encoding.toLowerCase() !== 'identity') {
       done(new AppError('unsupported_encoding', [encoding]));
     } else done();
-  });
-
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    let error: AppError;
-    if (isAppError(err)) error = err;
-    else if (isClientAbort(err, req)) {
-      // The client is gone (or was cut for slowness): nothing to answer, not a server fault.
-      logClientAbort(req, err);
-      error = new AppError('request_timeout', [requestTimeoutMs]);
-    } else if (err.code && FASTIFY_CODES[err.code]) error = FASTIFY_CODES[err.code]!(err, config, req);
-    else {
-      req.log.error({ err }, 'unexpected error');
-      error = new AppError('internal', [], { cause: err });
-    }
-    req.errorCode = error.code;
-    if (error.code === 'rate_limited') void reply.header('retry-after', String(error.message.match(/(\d+) s/)?.[1] ?? 60));
-    return reply.status(error.statusCode).send(error.toJSON());
-  });
-  app.setNotFoundHandler((req, reply) => {
-    const error = new AppError('not_found', [`${req.method} ${req.url.split('?')[0]}`]);
-    req.errorCode = error.code;
-    return reply.status(404).send(error.toJSON());
   });
 
   app.addHook('onResponse', (req, reply, done) => {
@@ -137,19 +56,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     done();
   });
 
-  if (opts.publisher) await app.register(webhookRoutes, { config, publisher: opts.publisher, metrics });
-
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
-    const checks: Record<string, boolean> = opts.publisher ? { queue: opts.publisher.ready } : {};
-    for (const [name, check] of Object.entries(opts.readiness ?? {})) {
-      checks[name] = await check().catch(() => false);
-    }
-    // Draining for shutdown: a load balancer that checks readiness stops sending new connections
-    // before the listener closes (connections still in its accept queue then would be reset).
-    if (draining) checks.shutting_down = false;
-    const ready = Object.values(checks).every(Boolean);
-    return reply.status(ready ? 200 : 503).send({ ready, checks, ...opts.publisher?.describe?.() });
-  });
+  await app.register(webhookRoutes, { config, publisher, metrics });
   return app;
 }

@@ -66,20 +66,20 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOpti
       }
       limiter.succeed(req.ip);
     }
-    const envelope: Envelope = { body, key: '', agent, receivedAtMs, signature: secrets ? 'valid' : 'unsigned' };
+    const signature = secrets ? 'valid' : 'unsigned';
 
     // From here on the request is authenticated: a payload we cannot use is kept, not dropped.
     const parsed = parseBody(body);
-    if (!parsed.ok) return reject(envelope, parsed.code, parsed.args);
+    if (!parsed.ok) return reject({ body, key: '', agent, receivedAtMs, signature }, parsed.code, parsed.args);
     const result = payloadSchema.safeParse(parsed.value);
     if (!result.success) {
       // Kept in order with its conversation when it names one, but no key longer than a valid one:
       // a record Kafka refuses as too large would hold up every event behind it.
       const conversation = parsed.value.conversation_id;
-      if (typeof conversation === 'string' && conversation.length <= MAX_ID_LENGTH) envelope.key = conversation;
-      return reject(envelope, 'invalid_payload', [describeIssues(result.error, parsed.value)]);
+      const key = typeof conversation === 'string' && conversation.length <= MAX_ID_LENGTH ? conversation : '';
+      return reject({ body, key, agent, receivedAtMs, signature }, 'invalid_payload', [describeIssues(result.error, parsed.value)]);
     }
-    envelope.key = result.data.conversation_id;
+    const envelope: Envelope = { body, key: result.data.conversation_id, agent, receivedAtMs, signature };
     const time = result.data.timestamp;
     // A replay of an old signed request: refused outright, it is not a lost reply.
     if (config.maxEventAgeSeconds > 0 && receivedAtMs - time.epochMs > config.maxEventAgeSeconds * 1000) {

@@ -2,22 +2,19 @@
 // requests into one send (one send in flight at a time, which also keeps per-conversation
 // order). Direct sends take the fast path of kafka-sender/. If Kafka cannot
 // acknowledge within the budget, or answers anything but success, the events go to a local
-// durable log instead and the request still gets its 2xx; a forwarder drains that log to Kafka
-// with kafkajs's producer (which retries and follows moved leaders), in order, once Kafka is
-// back (ARCHITECTURE.md, promises). While anything waits in the local log, new events queue behind
+// durable log instead and the request still gets its 2xx; a forwarder (kafka-forwarder.ts)
+// drains that log to Kafka in order once Kafka is back (ARCHITECTURE.md, promises). While anything waits in the local log, new events queue behind
 // it so they cannot overtake older ones.
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaConfig } from '../core/config.js';
 import { isAppError } from '../core/errors.js';
 import type { Metrics } from '../core/metrics.js';
+import { withTimeout } from '../core/with-timeout.js';
 import type { EmbeddedLog } from './embedded-log.js';
 import type { Envelope } from './envelope.js';
-import { checkRecordSize, ensureTopic } from './kafka-client.js';
-import { securityProblem } from './kafka-security-errors.js';
-import { toKafkaMessage } from './kafka-message.js';
-import { javaCompatiblePartitioner } from './kafka-partitioner.js';
+import { FallbackForwarder } from './kafka-forwarder.js';
+import { prepareTopic } from './kafka-topic.js';
 import { createSender, type KafkaSender } from './kafka-sender/kafka-sender.js';
 import type { Publisher } from './publisher.js';
 
@@ -27,7 +24,6 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
-const FORWARD_BATCH = 1_000;
 /**
  * Bytes per send: a direct send counts bodies with an allowance for each record's key and
  * headers; forwarding counts records as the local log stores them (body and metadata). The
@@ -45,17 +41,7 @@ function prefixWithin<T>(items: T[], size: (item: T) => number, limit: number): 
   return n;
 }
 
-/** `promise`, or a rejection after `ms`. The timer is cleared once the promise settles: one per send adds up. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms).unref();
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 export class KafkaPublisher implements Publisher {
-  private readonly producer: Producer;
   private readonly direct: KafkaSender;
   private mode: 'direct' | 'fallback' = 'fallback';
   private pending: Pending[] = [];
@@ -63,9 +49,7 @@ export class KafkaPublisher implements Publisher {
   private fallbackAppends = 0;
   private forwarding: Promise<void> | undefined;
   private topicReady = false;
-  /** kafkajs's producer is connected only while it forwards: each kafkajs connection runs a 1 ms timer loop, busy or idle (kafkajs#1556, #1704). */
-  private producerState: Promise<'connected' | 'disconnected'> = Promise.resolve('disconnected');
-  private readonly stop = new AbortController();
+  private readonly forwarder: FallbackForwarder;
 
   constructor(
     private readonly kafka: Kafka,
@@ -74,8 +58,21 @@ export class KafkaPublisher implements Publisher {
     private readonly logger: Logger,
     private readonly metrics?: Metrics,
   ) {
-    this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: javaCompatiblePartitioner });
     this.direct = createSender(kafka, config);
+    this.forwarder = new FallbackForwarder(
+      kafka,
+      config,
+      fallback,
+      logger,
+      metrics,
+      {
+        ensureTopic: () => this.ensureTopic(),
+        // Drained only when no append to the local log is under way either.
+        isDrained: () => this.fallbackAppends === 0 && fallback.backlog === 0,
+        onDrained: () => this.setMode('direct'),
+      },
+      SEND_BYTES,
+    );
   }
 
   /** Connects (within the publish budget) and starts in direct mode, or in fallback mode if Kafka is not there. */
@@ -104,27 +101,6 @@ export class KafkaPublisher implements Publisher {
   private async ensureTopic(): Promise<void> {
     if (!this.topicReady) await prepareTopic(this.kafka, this.config);
     this.topicReady = true;
-  }
-
-  private async connectProducer(): Promise<void> {
-    const state = this.producerState.then(async (s) => {
-      if (s === 'disconnected') await this.producer.connect();
-      return 'connected' as const;
-    });
-    this.producerState = state.catch(() => 'disconnected' as const);
-    // Credentials or certificates that stopped working (rotated?) are said as such, not as an outage.
-    await state.catch(async (err: unknown) => {
-      throw (await securityProblem(err, this.config)) ?? err;
-    });
-    await this.ensureTopic();
-  }
-
-  private disconnectProducer(): Promise<void> {
-    this.producerState = this.producerState.then(async () => {
-      await this.producer.disconnect().catch(() => undefined);
-      return 'disconnected' as const;
-    });
-    return this.producerState.then(() => undefined);
   }
 
   get ready(): boolean {
@@ -204,90 +180,19 @@ export class KafkaPublisher implements Publisher {
     // direct send failing from now on needs a new one. In the same turn as the switch.
     if (mode === 'direct') this.forwarding = undefined;
     if (mode === 'fallback' && !this.forwarding) {
-      const forwarding: Promise<void> = this.forward().finally(() => {
+      const forwarding: Promise<void> = this.forwarder.run().finally(() => {
         if (this.forwarding === forwarding) this.forwarding = undefined;
       });
       this.forwarding = forwarding;
     }
   }
 
-  /** Drains the fallback log to Kafka in order; switches back to direct sends once it is empty. */
-  private async forward(): Promise<void> {
-    let delay = 100;
-    while (!this.stop.signal.aborted) {
-      try {
-        await this.connectProducer();
-      } catch (err) {
-        if (isAppError(err, 'config_invalid')) {
-          this.logger.error({ err: err.message, backlog: this.fallback.backlog }, 'Kafka refuses the settings (topic, credentials or TLS): events stay in the local fallback log until they are fixed');
-        } else {
-          this.logger.warn({ err: (err as Error).message, backlog: this.fallback.backlog }, 'Kafka is still unreachable');
-        }
-        await sleep(delay, undefined, { signal: this.stop.signal }).catch(() => undefined);
-        delay = Math.min(delay * 2, 5_000);
-        continue;
-      }
-      try {
-        // At most SEND_BYTES as stored (bodies and their metadata), so one send fits the broker's limit.
-        const batch = await this.fallback.read(FORWARD_BATCH, SEND_BYTES);
-        if (batch.length === 0) {
-          if (this.fallbackAppends === 0 && this.fallback.backlog === 0) {
-            this.logger.info('local fallback log drained to Kafka: publishing directly again');
-            this.setMode('direct');
-            // Not awaited: this forwarder must be over before a new fallback needs one.
-            void this.disconnectProducer();
-            return;
-          }
-          await this.fallback.waitForData(1_000, this.stop.signal);
-          continue;
-        }
-        // Keep the batch until Kafka takes it: the log's read cursor has moved past it.
-        for (;;) {
-          try {
-            await withTimeout(this.producer.send({ topic: this.config.topic, acks: -1, messages: batch.map((q) => toKafkaMessage(q.envelope)) }), 15_000, 'forwarding to Kafka');
-            break;
-          } catch (err) {
-            if (this.stop.signal.aborted) return;
-            this.logger.warn({ err: (err as Error).message, backlog: this.fallback.backlog }, 'forwarding to Kafka failed; retrying');
-            await sleep(delay, undefined, { signal: this.stop.signal }).catch(() => undefined);
-            delay = Math.min(delay * 2, 5_000);
-          }
-        }
-        delay = 100;
-        await this.fallback.commit(batch.at(-1)!.offset + 1);
-        this.metrics?.kafkaFallbackBacklog.set(this.fallback.backlog);
-      } catch (err) {
-        // The fallback log itself failed (damaged or unwritable): nothing more can be forwarded.
-        this.logger.error({ err }, 'the local fallback log cannot be read; forwarding stopped');
-        return;
-      }
-    }
-  }
-
   /** Flushes in-flight sends, stops forwarding (the rest stays durable in the local log), disconnects. */
   async close(): Promise<void> {
     await this.sending;
-    this.stop.abort();
+    this.forwarder.stop();
     await this.forwarding;
     this.direct.close();
-    await this.disconnectProducer();
-  }
-}
-
-/**
- * Creates the topic when missing (called by whichever side starts first); for ingest, also
- * checks in the same admin session that the topic takes the largest body it accepts.
- */
-export async function prepareTopic(kafka: Kafka, config: KafkaConfig, { sizeCheck = false } = {}): Promise<void> {
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    await ensureTopic(admin, config);
-    if (sizeCheck) await checkRecordSize(admin, config);
-  } catch (err) {
-    // Refused credentials or an untrusted certificate: the settings must change, not the broker's state.
-    throw (await securityProblem(err, config)) ?? err;
-  } finally {
-    await admin.disconnect();
+    await this.forwarder.disconnect();
   }
 }

@@ -4,7 +4,7 @@
 // commits go back to the writer, which owns the position file and deletes finished segments.
 import { DataWaiters } from './data-waiters.js';
 import type { QueuedEnvelope } from './envelope.js';
-import type { LogExtent, LogHandOff } from './embedded-log.js';
+import type { LogExtent, LogHandOff } from './log-extent.js';
 import { SegmentReader } from './segment-reader.js';
 
 /** What a consumer needs of its queue; EmbeddedLog and LogFollower both provide it. */

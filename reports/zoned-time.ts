@@ -41,7 +41,9 @@ function formatter(tz: string): Intl.DateTimeFormat {
  */
 export function canonicalTimeZone(tz: string): string | undefined {
   try {
-    return formatter(tz).resolvedOptions().timeZone;
+    const zone = formatter(tz).resolvedOptions().timeZone;
+    // Node 22 and later also take a UTC offset ("+07:00") as a zone; it is not a zone name.
+    return /^[+-]/.test(zone) ? undefined : zone;
   } catch {
     return undefined;
   }

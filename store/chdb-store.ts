@@ -9,11 +9,11 @@ import { AppError } from '../core/errors.js';
 import { backupsDir } from './backup.js';
 import { applyMigrations } from './migrate.js';
 import { DEAD_LETTERS_TABLE, REPLIES_TABLE } from './migrations.js';
-import type { EngineNames } from './query-guard.js';
-import { checkReadOnly, engineLimits, engineMessage, loadEngineNames, userQueryError, type QueryLimits } from './read-only-query.js';
-import { insertPayload, rowCount, type InsertRows } from './insert-payload.js';
+import { checkReadOnly, engineLimits, engineMessage, userQueryError, type QueryLimits } from './read-only-query.js';
+import type { InsertPayload } from './insert-payload.js';
+import { StoreBase } from './store-base.js';
 import { LARGE_QUERY, stringArrayExpression, stringLiteral } from './sql-literal.js';
-import { replyKeysOf, type DeadLetterRow, type QueryOptions, type ReadOnlyOptions, type ReplyKey, type ReplyRow, type Store } from './store.js';
+import { replyKeysOf, type QueryOptions, type ReadOnlyOptions, type ReplyKey, type Store } from './store.js';
 
 // Work the engine would do on insert that buys nothing here: splitting a single-threaded parse
 // of a batch-sized input into parallel chunks (with optimize_on_insert off, insert-payload.ts,
@@ -42,10 +42,8 @@ async function engineConfigArgs(dataDir: string): Promise<{ connectionArgs: stri
   return { connectionArgs: [`--config-file=${file}`] };
 }
 
-export class ChdbStore implements Store {
+export class ChdbStore extends StoreBase implements Store {
   readonly kind = 'chdb' as const;
-
-  private names: Promise<EngineNames> | undefined;
 
   private constructor(
     private readonly session: Session,
@@ -53,7 +51,9 @@ export class ChdbStore implements Store {
     // The stored-key check has a session of its own, so that it can run while an insert runs
     // on the main one (the consumer checks the next batch's keys during the current insert).
     private readonly keyCheckSession: Session,
-  ) {}
+  ) {
+    super();
+  }
 
   /**
    * Opens (creating if needed) the chDB data directory `DATA_DIR/chdb`. While another process
@@ -129,17 +129,7 @@ export class ChdbStore implements Store {
     return new Set(out.text().split('\n').filter(Boolean).map(Number));
   }
 
-  insertReplies(rows: InsertRows<ReplyRow>, token: string): Promise<void> {
-    return this.insertRows(REPLIES_TABLE, rows, token);
-  }
-
-  insertDeadLetters(rows: readonly DeadLetterRow[], token: string): Promise<void> {
-    return this.insertRows(DEAD_LETTERS_TABLE, rows, token);
-  }
-
-  private async insertRows<Row extends object>(table: string, rows: InsertRows<Row>, token: string): Promise<void> {
-    if (rowCount(rows) === 0) return;
-    const { columns, values, settings } = await insertPayload(rows, token);
+  protected async send<Row extends object>(table: string, { columns, values, settings }: InsertPayload<Row>): Promise<void> {
     try {
       await this.session.insert({ table, values, format: 'TabSeparated', columns, settings: { ...settings, ...INSERT_COST, ...BACKGROUND_PRIORITY } });
     } catch (err) {
@@ -173,11 +163,7 @@ export class ChdbStore implements Store {
       await session.queryAsync('SET output_format_pretty_color = 0, output_format_pretty_glue_chunks = 0', { format: 'TSV' });
       const run = async (s: string, params?: Record<string, unknown>) =>
         (params ? await session.queryBindAsync(s, params, { format: 'TSVRaw' }) : await session.queryAsync(s, { format: 'TSVRaw' })).text();
-      this.names ??= loadEngineNames(run).catch((err: unknown) => {
-        this.names = undefined;
-        throw err;
-      });
-      const checked = await checkReadOnly(sql, run, { limits: options.limits, marker, names: await this.names });
+      const checked = await checkReadOnly(sql, run, { limits: options.limits, marker, names: await this.engineNames(run) });
       if (options.signal?.aborted) throw new AppError('query_limit', ['the client went away before the query started']);
       try {
         return Buffer.from((await session.queryAsync(checked.sql, { format: checked.format ?? format })).bytes());

@@ -10,19 +10,20 @@ import { clusterRunner } from './cluster-ddl.js';
 import { applyMigrations } from './migrate.js';
 import { DEAD_LETTERS_TABLE, REPLIES_TABLE } from './migrations.js';
 import { randomUUID } from 'node:crypto';
-import type { EngineNames } from './query-guard.js';
-import { checkReadOnly, engineErrorCode, engineLimits, engineMessage, loadEngineNames, userQueryError, type QueryLimits } from './read-only-query.js';
-import { insertPayload, rowCount, type InsertRows } from './insert-payload.js';
-import { replyKeysOf, type DeadLetterRow, type QueryOptions, type ReadOnlyOptions, type ReplyKey, type ReplyRow, type Store } from './store.js';
+import { checkReadOnly, engineErrorCode, engineLimits, engineMessage, userQueryError, type QueryLimits } from './read-only-query.js';
+import type { InsertPayload } from './insert-payload.js';
+import { StoreBase } from './store-base.js';
+import { replyKeysOf, type QueryOptions, type ReadOnlyOptions, type ReplyKey, type Store } from './store.js';
 
-export class ClickHouseServerStore implements Store {
+export class ClickHouseServerStore extends StoreBase implements Store {
   readonly kind = 'clickhouse' as const;
-  private names: Promise<EngineNames> | undefined;
 
   private constructor(
     private readonly client: ClickHouseClient,
     private readonly config: ClickHouseConfig,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Creates the client; nothing is sent until the first call (migrate or ping). `limits`: for an export's store. */
   static open(config: ClickHouseConfig, limits?: QueryLimits): ClickHouseServerStore {
@@ -74,17 +75,7 @@ export class ClickHouseServerStore implements Store {
     return new Set(out.split('\n').filter(Boolean).map(Number));
   }
 
-  insertReplies(rows: InsertRows<ReplyRow>, token: string): Promise<void> {
-    return this.insertRows(REPLIES_TABLE, rows, token);
-  }
-
-  insertDeadLetters(rows: readonly DeadLetterRow[], token: string): Promise<void> {
-    return this.insertRows(DEAD_LETTERS_TABLE, rows, token);
-  }
-
-  private async insertRows<Row extends object>(table: string, rows: InsertRows<Row>, token: string): Promise<void> {
-    if (rowCount(rows) === 0) return;
-    const payload = await insertPayload(rows, token);
+  protected async send<Row extends object>(table: string, payload: InsertPayload<Row>): Promise<void> {
     const settings: ClickHouseSettings = {
       ...payload.settings,
       // A user profile may turn async inserts on; their deduplication works differently, and
@@ -129,11 +120,7 @@ export class ClickHouseServerStore implements Store {
     const onAbort = () => void this.text('KILL QUERY WHERE query_id = {id:String} ASYNC', { id: queryId }).catch(() => undefined);
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      this.names ??= loadEngineNames(run).catch((err: unknown) => {
-        this.names = undefined;
-        throw err;
-      });
-      const checked = await checkReadOnly(sql, run, { limits: options.limits, names: await this.names }).catch((err: unknown) => {
+      const checked = await checkReadOnly(sql, run, { limits: options.limits, names: await this.engineNames(run) }).catch((err: unknown) => {
         throw down ?? err;
       });
       // readonly also at request level, where the server applies it before parsing the SQL.

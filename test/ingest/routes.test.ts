@@ -171,7 +171,7 @@ describe('when the event cannot be made durable', () => {
     const { app, log } = await receiver({ WEBHOOK_SECRET: 's' });
     expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
     // Break the real log underneath: its segment file handle is closed, so the write fails.
-    await (log as unknown as { writer: { close(): Promise<void> } }).writer.close();
+    await (log as unknown as { writer: { handle: { close(): Promise<void> } } }).writer.handle.close();
     const body = JSON.stringify(samplePayload());
     const res = await post(app, '/webhook', body, sign(body, 's'));
     expect(res.statusCode).toBe(503);

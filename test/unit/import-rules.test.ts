@@ -39,7 +39,8 @@ describe('import rules', () => {
     expect(await lint('store/probe.ts', "import '../ingest/app.js';\n")).toEqual([expect.stringContaining('no-restricted-imports: ')]);
     expect(await lint('queue/kafka-sender/probe.ts', "export { x } from '../../consumer/to-row.js';\n")).toEqual([expect.stringContaining('no-restricted-imports: ')]);
     expect(await lint('core/probe.ts', "export const load = () => import('../store/store.js');\n")).toEqual([expect.stringContaining('no-restricted-syntax: ')]);
-    expect(await lint('consumer/probe.ts', "import '../store/store.js';\nimport '../queue/envelope.js';\nimport './retry.js';\n")).toEqual([]);
+    expect(await lint('consumer/probe.ts', "import '../store/store.js';\nimport '../queue/envelope.js';\nimport '../core/retry.js';\n")).toEqual([]);
+    expect(await lint('http/probe.ts', "import '../ingest/app.js';\n")).toEqual([expect.stringContaining('no-restricted-imports: ')]);
     expect(await lint('cli/probe.ts', "import '../ingest/app.js';\n")).toEqual([]);
   });
 });

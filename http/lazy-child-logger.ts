@@ -1,6 +1,6 @@
 // Fastify gives every request a child of the app's logger, bound to the request id. With pino
 // that is about 1 µs of CPU per request (it serialises the bindings and re-binds the level
-// methods), and a webhook request almost never logs: request logging is off (app.ts). So the
+// methods), and a webhook request almost never logs: request logging is off (base-app.ts). So the
 // child is made when the request first writes a line, with the same bindings and options.
 import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
 
@@ -30,29 +30,24 @@ class LazyChildLogger {
     this.logger.level = level;
   }
 
-  fatal(...args: unknown[]): void {
-    (this.logger.fatal as Log)(...args);
-  }
-  error(...args: unknown[]): void {
-    (this.logger.error as Log)(...args);
-  }
-  warn(...args: unknown[]): void {
-    (this.logger.warn as Log)(...args);
-  }
-  info(...args: unknown[]): void {
-    (this.logger.info as Log)(...args);
-  }
-  debug(...args: unknown[]): void {
-    (this.logger.debug as Log)(...args);
-  }
-  trace(...args: unknown[]): void {
-    (this.logger.trace as Log)(...args);
-  }
+  declare fatal: Log;
+  declare error: Log;
+  declare warn: Log;
+  declare info: Log;
+  declare debug: Log;
+  declare trace: Log;
   silent(): void {}
 
   child(bindings: Bindings, options?: ChildOptions): FastifyBaseLogger {
     return this.logger.child(bindings, options);
   }
+}
+
+// Each level method writes through the real child, making it on first use.
+for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const) {
+  LazyChildLogger.prototype[level] = function (this: LazyChildLogger, ...args: unknown[]): void {
+    (this.logger[level] as Log)(...args);
+  };
 }
 
 export const lazyChildLogger: NonNullable<FastifyServerOptions['childLoggerFactory']> = (logger, bindings, options) => new LazyChildLogger(logger, bindings, options) as unknown as FastifyBaseLogger;

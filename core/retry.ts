@@ -3,6 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface RetryOptions {
+  /** Stops the retries: the wait in between ends at once and the last error is thrown. */
   signal: AbortSignal;
   initialDelayMs?: number;
   maxDelayMs?: number;
