@@ -24,6 +24,7 @@ import { createKafka } from '../queue/kafka-client.js';
 import { KafkaPublisher, prepareTopic, withTimeout } from '../queue/kafka-publisher.js';
 import { embeddedQueueName } from '../queue/log-identity.js';
 import { embeddedPublisher, type Publisher } from '../queue/publisher.js';
+import { liveRoutes } from '../live/live-routes.js';
 import { buildReadServer, type ReadServerOptions } from '../reports/read-server.js';
 import { dataOps } from './data-ops.js';
 import { clusterRunner } from '../store/cluster-ddl.js';
@@ -111,6 +112,8 @@ export async function startPipeline(config: Config, logger: Logger, role: Role):
       admin = { token: await adminToken(config.dataDir, config.adminToken), ops: dataOps(s, config.dataDir) };
       const token = await queryToken(config.dataDir, config.queryToken);
       api = { store: s, token, scratchDir: path.join(config.dataDir, 'run'), openExportStore: () => openStore(config, undefined, config.query) };
+      // The live dashboards on the same listener (README, "Live dashboards").
+      api.routes = async (app, slots) => void (await app.register(liveRoutes, { store: s, token, limits: config.query, slots }));
     }
 
     // Queue and ingest side.

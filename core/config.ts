@@ -210,6 +210,9 @@ export const envSchema = z.object({
   RAW_BODY_DAYS: int(1, 100_000).optional(),
   /** Bearer token of the admin endpoints (/api/admin/*: erase, dead-letter replay, backup); generated into DATA_DIR/run/admin-token when unset. */
   ADMIN_TOKEN: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
+  /** Set by a desktop session (X11, Wayland): `reply-analytics open` then opens a browser, else only prints the link. */
+  DISPLAY: z.string().optional(),
+  WAYLAND_DISPLAY: z.string().optional(),
   /** pino log level. @default info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -260,6 +263,8 @@ export interface Config {
   /** RETENTION_DAYS and RAW_BODY_DAYS; undefined = keep. */
   retention: RetentionConfig;
   logLevel: Env['LOG_LEVEL'];
+  /** A desktop to open a browser on: DISPLAY or WAYLAND_DISPLAY set, or macOS (reply-analytics open). */
+  desktop: boolean;
   /** Set when KAFKA_BROKERS is: Kafka is the queue. */
   kafka: KafkaConfig | undefined;
   /** Set when CLICKHOUSE_URL is: a ClickHouse server is the store (else chDB under dataDir). */
@@ -386,6 +391,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.ADMIN_TOKEN,
     retention: { days: e.RETENTION_DAYS, rawBodyDays: e.RAW_BODY_DAYS },
     logLevel: e.LOG_LEVEL,
+    desktop: Boolean(e.DISPLAY || e.WAYLAND_DISPLAY) || process.platform === 'darwin',
     kafka: e.KAFKA_BROKERS
       ? {
           brokers: e.KAFKA_BROKERS,
