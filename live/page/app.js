@@ -67,6 +67,8 @@ window.addEventListener('popstate', () => {
 
 try {
   catalogue = await getJson('/live/api/dashboards');
+  // The URL says the whole state from the start, so it can be copied as it is.
+  history.replaceState(null, '', stateUrl(state));
   await show();
 } catch (err) {
   document.getElementById('grid').replaceChildren(Object.assign(document.createElement('p'), { className: 'panel-error', textContent: err.message }));

@@ -28,16 +28,42 @@ export function toSeries(def, result) {
 /** No point above zero: the range holds nothing to draw. */
 export const seriesEmpty = ({ series }) => series.every(([, ys]) => ys.every((y) => y === null || y === 0));
 
+/** The body's inner size (its 8 px side padding off), less room for the legend. */
 function size(el) {
-  return { width: Math.max(el.clientWidth, 200), height: Math.max(el.clientHeight - 30, 80) };
+  return { width: Math.max(el.clientWidth - 16, 200), height: Math.max(el.clientHeight - 30, 80) };
 }
+
+/** Point marks where a series has few points: a lone bucket is a dot, not nothing. */
+const points = (ys) => ({ show: ys.filter((y) => y !== null).length <= 60, size: 6 });
+
+/** An axis as wide as its longest label (uPlot's own sizing recipe). */
+function fitSize(u, values, axisIdx, cycleNum) {
+  const axis = u.axes[axisIdx];
+  if (cycleNum > 1) return axis._size;
+  let size = axis.ticks.size + axis.gap;
+  const longest = (values ?? []).reduce((a, v) => (String(v).length > a.length ? String(v) : a), '');
+  if (longest !== '') {
+    u.ctx.font = axis.font[0];
+    size += u.ctx.measureText(longest).width / devicePixelRatio;
+  }
+  return Math.ceil(size) + 4;
+}
+
+const AXIS = { stroke: '#9fa7b3', grid: { stroke: '#2c3235' }, ticks: { stroke: '#2c3235' } };
+
+/** A time tick in 24-hour clock in the chosen zone; with the date when the range spans days. */
+function timeTick(ms, ctx) {
+  const text = formatTime(ms, ctx.tz);
+  if (ctx.toMs - ctx.fromMs <= 86_400_000) return text.slice(11);
+  return text.endsWith('00:00') ? text.slice(5, 10) : text.slice(5);
+}
+
+const timeAxis = (ctx) => ({ ...AXIS, values: (_u, ticks) => ticks.map((t) => timeTick(t * 1000, ctx)) });
 
 function valueAxis(def) {
   return {
-    stroke: '#9fa7b3',
-    grid: { stroke: '#2c3235' },
-    ticks: { stroke: '#2c3235' },
-    size: 64,
+    ...AXIS,
+    size: fitSize,
     values: (_u, ticks) => ticks.map((v) => formatValue(v, def.unit)),
     ...(def.axisLabel ? { label: def.axisLabel, labelSize: 20 } : {}),
   };
@@ -72,14 +98,14 @@ export function timeSeriesChart(el, def, data, ctx) {
     named = named.map(([name, ys]) => [name, ys.map((y, i) => (sums[i] += y ?? 0))]).reverse();
   }
   const path = def.bars ? uPlot.paths.bars({ size: [0.8, 64] }) : def.stepped ? uPlot.paths.stepped({ align: 1 }) : undefined;
-  const series = named.map(([name], i) => {
+  const series = named.map(([name, ys], i) => {
     const color = SERIES[(def.stacked ? named.length - 1 - i : i) % SERIES.length];
     return {
       label: name,
       stroke: color,
       width: def.bars ? 0 : 1.5,
       fill: def.bars ? color : `${color}22`,
-      points: { show: false },
+      points: def.bars ? { show: false } : points(ys),
       ...(path ? { paths: path } : {}),
       value: (_u, v) => formatValue(v, def.unit),
     };
@@ -87,8 +113,8 @@ export function timeSeriesChart(el, def, data, ctx) {
   const opts = {
     ...size(el),
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), ctx.tz),
-    scales: { x: { time: true, range: () => [ctx.fromMs / 1000, ctx.toMs / 1000] } },
-    axes: [{ stroke: '#9fa7b3', grid: { stroke: '#2c3235' }, ticks: { stroke: '#2c3235' } }, valueAxis(def)],
+    scales: { x: { time: true, range: () => [ctx.fromMs / 1000, ctx.toMs / 1000] }, ...(def.bars ? { y: { range: zeroBased } } : {}) },
+    axes: [timeAxis(ctx), valueAxis(def)],
     series: [{ value: (_u, v) => (v === null ? '–' : formatTime(v * 1000, ctx.tz)) }, ...series],
     legend: { live: true },
     cursor: { points: { show: false } },
@@ -96,6 +122,9 @@ export function timeSeriesChart(el, def, data, ctx) {
   };
   return new uPlot(opts, [data.xs, ...named.map(([, ys]) => ys)], el);
 }
+
+/** Bars grow from zero. */
+const zeroBased = (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1];
 
 /** Bars over the categories of the first listed column, one bar series per other column. */
 export function categoryChart(el, def, result) {
@@ -108,8 +137,18 @@ export function categoryChart(el, def, result) {
   const title = (n) => (typeof def.columns[n] === 'string' ? def.columns[n] : def.columns[n].title);
   const opts = {
     ...size(el),
-    scales: { x: { time: false, range: () => [-0.5, labels.length - 0.5] } },
-    axes: [{ stroke: '#9fa7b3', grid: { show: false }, ticks: { show: false }, splits: () => xs, values: (_u, ticks) => ticks.map((i) => labels[i] ?? '') }, valueAxis(def)],
+    scales: { x: { time: false, range: () => [-0.5, labels.length - 0.5] }, y: { range: zeroBased } },
+    // Every label that fits: about 28 px each.
+    axes: [
+      {
+        ...AXIS,
+        grid: { show: false },
+        ticks: { show: false },
+        splits: (u) => xs.filter((i) => i % Math.ceil((labels.length * 28) / u.bbox.width / devicePixelRatio || 1) === 0),
+        values: (_u, ticks) => ticks.map((i) => labels[i] ?? ''),
+      },
+      valueAxis(def),
+    ],
     series: [
       { value: (_u, i) => labels[i] ?? '–' },
       ...valueCols.map((n, i) => ({
@@ -166,9 +205,9 @@ export function heatmapChart(el, def, result, ctx) {
   g.fillStyle = '#9fa7b3';
   for (let i = 0; i <= 4; i++) {
     const ms = ctx.fromMs + (span * i) / 4;
-    const text = formatTime(ms, ctx.tz);
-    const x = left + ((width - left - 90) * i) / 4;
-    g.fillText(text, x, height - 6);
+    const text = timeTick(ms, ctx);
+    g.textAlign = i === 0 ? 'left' : i === 4 ? 'right' : 'center';
+    g.fillText(text, left + ((width - left) * i) / 4, height - 6);
   }
   return { destroy: () => canvas.remove(), setSize: () => undefined };
 }

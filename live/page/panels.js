@@ -55,9 +55,10 @@ function statView(body, def, result) {
 function tableView(body, def, result, ctx) {
   if (result.rows.length === 0) return empty(body);
   const names = Object.keys(def.columns);
+  const numeric = (n) => /Int|Float|Decimal/.test(result.columns.find((c) => c.name === n)?.type ?? '');
   const table = el('table', 'data');
   const head = el('tr');
-  for (const n of names) head.append(el('th', undefined, columnTitle(def.columns[n])));
+  for (const n of names) head.append(el('th', numeric(n) ? 'num' : undefined, columnTitle(def.columns[n])));
   table.append(el('thead'), el('tbody'));
   table.tHead.append(head);
   for (const row of result.rows) {
@@ -67,7 +68,7 @@ function tableView(body, def, result, ctx) {
       const col = result.columns[i];
       const v = row[i];
       const text = /DateTime|Date/.test(col?.type ?? '') ? formatTime(v, ctx.tz, true) : typeof v === 'number' ? formatValue(v, columnUnit(def.columns[n], def.unit), def.decimals) : (v ?? '–');
-      const td = el('td', typeof v === 'number' ? 'num' : undefined, String(text));
+      const td = el('td', numeric(n) ? 'num' : undefined, String(text));
       td.title = String(v ?? '');
       tr.append(td);
     }
