@@ -8,6 +8,12 @@ import { replyVolume } from './reply-volume.js';
 
 export const DASHBOARDS: readonly DashboardDef[] = [replyVolume, latency, remainingCredits, pipelineHealth];
 
+/** A dashboard's panel or annotation by ids: what the live page may ask to run. */
+export function findQuery(dashboardId: string, id: string, dashboards = DASHBOARDS): { sql: string } | undefined {
+  const dashboard = dashboards.find((d) => d.id === dashboardId);
+  return dashboard?.panels.find((p) => p.id === id) ?? dashboard?.annotations?.find((a) => a.id === id);
+}
+
 /** A dashboard's panel by ids; undefined when either is unknown. */
 export function findPanel(dashboardId: string, panelId: string, dashboards = DASHBOARDS): { dashboard: DashboardDef; panel: PanelDef } | undefined {
   const dashboard = dashboards.find((d) => d.id === dashboardId);

@@ -46,8 +46,11 @@ export interface PanelDef {
 }
 
 export interface AnnotationDef {
+  /** Stable within its dashboard, distinct from its panels' ids; the live page asks for it by it. */
+  id: string;
   name: string;
   color: string;
+  /** Rows of time (and timeEnd), text: marked on every time series of the dashboard. */
   sql: string;
 }
 

@@ -123,5 +123,5 @@ LIMIT 100`,
       w: 10,
     },
   ],
-  annotations: [{ name: 'Credit top-ups', color: 'green', sql: TOP_UPS }],
+  annotations: [{ id: 'top-ups', name: 'Credit top-ups', color: 'green', sql: TOP_UPS }],
 };

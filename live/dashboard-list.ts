@@ -12,6 +12,8 @@ export interface LiveDashboard {
   /** Default range start, e.g. 'now-7d' (the page opens on the last 24 hours; see live/page). */
   from: string;
   panels: LivePanel[];
+  /** Marked on the time series (the credits dashboard's top-ups); asked for like a panel, by id. */
+  annotations: { id: string; name: string; color: string }[];
 }
 
 export function liveDashboards(dashboards: readonly DashboardDef[] = DASHBOARDS): LiveDashboard[] {
@@ -21,5 +23,6 @@ export function liveDashboards(dashboards: readonly DashboardDef[] = DASHBOARDS)
     description: d.description,
     from: d.from,
     panels: d.panels.map(({ sql: _sql, ...p }) => ({ ...p, w: p.w ?? 12, h: p.h ?? 8 })),
+    annotations: (d.annotations ?? []).map(({ sql: _sql, ...a }) => a),
   }));
 }

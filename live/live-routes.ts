@@ -3,7 +3,7 @@
 //   GET  /login?code=…          code -> HttpOnly SameSite=Strict session cookie -> the dashboards
 //   GET  /live/:dashboard       the page (session or query token)
 //   GET  /live/api/dashboards   dashboards, panels (no SQL) and agents
-//   GET  /live/api/panel?…      one panel's answer: its own SQL, expanded for the range and agents
+//   GET  /live/api/panel?…      one panel's (or annotation's) answer: its own SQL, for the range and agents
 //   GET  /live/assets/:name     the page's files, from a fixed allow-list
 // Panels run through the read-only query path with the read API's limits and its
 // QUERY_MAX_CONCURRENT slots; the page never sends SQL.
@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../core/errors.js';
 import { AGENT_VARIABLE_SQL } from '../dashboards/dashboard-base.js';
-import { DASHBOARDS, findPanel } from '../dashboards/definitions.js';
+import { DASHBOARDS, findQuery } from '../dashboards/definitions.js';
 import type { DashboardDef } from '../dashboards/panel-def.js';
 import type { QueryLimits } from '../store/read-only-query.js';
 import type { Store } from '../store/store.js';
@@ -129,8 +129,8 @@ export async function liveRoutes(app: FastifyInstance, opts: LiveOptions): Promi
 
   app.get('/live/api/panel', { onRequest: requireApiSession }, async (req, reply) => {
     const request = parsePanelRequest(req.query);
-    const found = findPanel(request.dashboard, request.panel, defs);
+    const found = findQuery(request.dashboard, request.panel, defs);
     if (!found) throw new AppError('live_not_found', [`"${request.panel}" on dashboard "${request.dashboard}"`]);
-    return reply.send(await run(panelSql(found.panel, request), reply));
+    return reply.send(await run(panelSql(found, request), reply));
   });
 }

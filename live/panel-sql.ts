@@ -16,7 +16,7 @@ export interface PanelRange {
   agents: readonly string[];
 }
 
-export function panelSql(panel: PanelDef, range: PanelRange): string {
+export function panelSql(panel: Pick<PanelDef, 'sql'>, range: PanelRange): string {
   // The expander quotes values as Grafana does, escaping quotes but not backslashes: only names
   // an agent can have (letters, digits, "_", "-", ".") ever reach it.
   const bad = range.agents.find((a) => !AGENT_NAME.test(a));

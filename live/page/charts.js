@@ -89,8 +89,31 @@ function thresholdHook(def) {
   };
 }
 
+/** Vertical marks at annotation times (Grafana's annotations: the credits top-ups). */
+function marksHook(marks) {
+  return (u) => {
+    const g = u.ctx;
+    g.save();
+    g.lineWidth = 1;
+    g.setLineDash([3, 3]);
+    for (const m of marks) {
+      const x = u.valToPos(m.time / 1000, 'x', true);
+      if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
+      g.strokeStyle = COLORS[m.color] ?? m.color;
+      g.beginPath();
+      g.moveTo(x, u.bbox.top);
+      g.lineTo(x, u.bbox.top + u.bbox.height);
+      g.stroke();
+    }
+    g.restore();
+  };
+}
+
 export function timeSeriesChart(el, def, data, ctx) {
   const { uPlot } = globalThis;
+  const marks = (ctx.marks ?? []).filter((m) => m.time >= ctx.fromMs && m.time <= ctx.toMs);
+  // Which marks a panel shows, for the browser test.
+  el.dataset.marks = String(marks.length);
   let named = data.series;
   if (def.stacked) {
     // Cumulative sums, drawn tallest first so each bar shows its own share.
@@ -118,7 +141,7 @@ export function timeSeriesChart(el, def, data, ctx) {
     series: [{ value: (_u, v) => (v === null ? '–' : formatTime(v * 1000, ctx.tz)) }, ...series],
     legend: { live: true },
     cursor: { points: { show: false } },
-    ...(def.thresholds && def.thresholdLines ? { hooks: { draw: [thresholdHook(def)] } } : {}),
+    hooks: { draw: [...(def.thresholds && def.thresholdLines ? [thresholdHook(def)] : []), marksHook(marks)] },
   };
   return new uPlot(opts, [data.xs, ...named.map(([, ys]) => ys)], el);
 }

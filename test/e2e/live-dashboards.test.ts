@@ -105,6 +105,26 @@ describe('the live dashboards', () => {
     expect(await page.evaluate(() => (globalThis as unknown as { document: { cookie: string } }).document.cookie)).toBe('');
   });
 
+  it('open never fails for want of a browser: a desktop without xdg-open still gets the link', async () => {
+    const env = { ...process.env, DATA_DIR: dir.path, DISPLAY: ':99', PATH: path.dirname(process.execPath) };
+    const { stdout } = await run(process.execPath, [BIN, 'open'], { cwd: ROOT, env });
+    expect(stdout.trim()).toMatch(new RegExp(`^${p.queryUrl}/login\\?code=[\\w-]{43}$`));
+  });
+
+  it('open without a running process says so (not_running, exit 1)', async () => {
+    const empty = await tempDir();
+    try {
+      const failed = await run(process.execPath, [BIN, 'open', '--no-browser'], { cwd: ROOT, env: { ...process.env, DATA_DIR: empty.path } }).then(
+        () => undefined,
+        (err: { code: number; stderr: string }) => err,
+      );
+      expect(failed?.code).toBe(1);
+      expect(failed?.stderr).toContain('[not_running]');
+    } finally {
+      await empty.remove();
+    }
+  });
+
   it('the same link again, or a wrong code, is refused with a page that says why', async () => {
     const other = await browser.newContext();
     const tab = await other.newPage();
@@ -143,6 +163,8 @@ describe('the live dashboards', () => {
       expect(drawn.empty, `${id}/${panel.id} is empty`).toBe(false);
       const expected = panel.kind === 'table' ? 'rows' : panel.kind.startsWith('stat') ? 'stats' : 'canvas';
       expect(drawn[expected], `${id}/${panel.id}: ${expected}`).toBeTruthy();
+      // The credits dashboard's top-ups (the test's balances rise now and then) mark its time series.
+      if (dashboard.annotations?.length && panel.kind === 'timeseries') expect(Number(await frame.locator('.panel-body').getAttribute('data-marks'))).toBeGreaterThan(0);
     }
     await page.screenshot({ path: path.join(ARTIFACTS, `live-${id}.png`), fullPage: true });
     expect(consoleErrors).toEqual([]);
@@ -205,6 +227,20 @@ describe('the live dashboards', () => {
       expect(await page.locator(`[data-panel="${id}"] .empty`).textContent()).toBe('no replies in this range');
     }
     await page.screenshot({ path: path.join(ARTIFACTS, 'live-empty.png'), fullPage: true });
+    expect(consoleErrors).toEqual([]);
+  });
+
+  // Last: it adds a reply, which the figures above do not count.
+  it('auto-refresh redraws with new replies, without reloading the page', async () => {
+    await page.goto(`${p.queryUrl}/live/reply-volume?range=1h&tz=UTC&refresh=2`);
+    await loaded();
+    let navigations = 0;
+    page.on('framenavigated', () => (navigations += 1));
+    const before = await tile('replies');
+    await send('sales', payload('sales', 100, 0.1));
+    await expect.poll(() => tile('replies'), { timeout: 30_000, interval: 200 }).toBe(before + 1);
+    expect(navigations).toBe(0);
+    expect(page.url()).toContain('refresh=2');
     expect(consoleErrors).toEqual([]);
   });
 });

@@ -119,6 +119,14 @@ describe('panels', () => {
     expect(JSON.stringify(list)).not.toContain('SELECT');
   });
 
+  it('an annotation is asked for like a panel, by its id', async () => {
+    const res = await panel({ dashboard: 'credits', panel: 'top-ups' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().columns.map((c: { name: string }) => c.name)).toEqual(['time', 'timeEnd', 'text', 'tags']);
+    const list = (await app.inject({ method: 'GET', url: '/live/api/dashboards', headers: auth })).json();
+    expect(list.dashboards.find((d: { id: string }) => d.id === 'credits').annotations).toEqual([{ id: 'top-ups', name: 'Credit top-ups', color: 'green' }]);
+  });
+
   it.each([
     ["agent=x') OR 1=1 --", { agent: "x') OR 1=1 --" }],
     ['a backslash before the quote', { agent: 'sales\\' }],
