@@ -44,7 +44,7 @@ async function assetTable(): Promise<string> {
 const dir = await tempDir('aksita-bench-live-');
 const store = await ChdbStore.open(dir.path);
 await store.migrate();
-let t = performance.now();
+const t = performance.now();
 await generateRows(store, ROWS);
 console.error(`${ROWS} rows generated in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 await store.query('OPTIMIZE TABLE aksita.human_agent_replies FINAL', { format: 'TSV' });

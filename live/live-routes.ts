@@ -87,7 +87,8 @@ export async function liveRoutes(app: FastifyInstance, opts: LiveOptions): Promi
     return reply.send({ code: sessions.mintCode(), expiresInSeconds: CODE_TTL_MS / 1000, path: '/login' });
   });
 
-  app.get('/login', async (req, reply) => {
+  // Not logged at info ("incoming request" would write the code into the process log).
+  app.get('/login', { logLevel: 'warn' }, async (req, reply) => {
     const code = (req.query as { code?: unknown }).code;
     const redeemed = typeof code === 'string' && code.length <= 100 ? sessions.redeem(code) : ({ ok: false, why: 'unknown' } as const);
     if (!redeemed.ok) {

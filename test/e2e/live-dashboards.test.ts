@@ -101,6 +101,8 @@ describe('the live dashboards', () => {
     await loaded();
     const [cookie] = await context.cookies();
     expect(cookie).toMatchObject({ name: 'aksita_live', httpOnly: true, sameSite: 'Strict', path: '/' });
+    // The process log (request lines at info) never holds the code.
+    expect(p.output()).not.toContain(new URL(loginUrl).searchParams.get('code'));
     // Typed for Node, without the browser's globals (and a string would be eval, which the CSP refuses).
     expect(await page.evaluate(() => (globalThis as unknown as { document: { cookie: string } }).document.cookie)).toBe('');
   });
