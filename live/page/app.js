@@ -68,7 +68,7 @@ async function show({ refresh = false } = {}) {
     for (const p of view?.panels ?? []) p.chart?.destroy();
     document.title = `${dashboard.title} · live`;
     renderTabs(catalogue.dashboards, state);
-    bindControls(state, catalogue.agents, setState);
+    bindControls(state, catalogue.agents, setState, () => show({ refresh: true }));
     view = { dashboard: dashboard.id, panels: dashboard.panels.map((def) => ({ def, ...panelFrame(def), chart: undefined })) };
     document.getElementById('grid').replaceChildren(...view.panels.map((p) => p.frame));
     for (const p of view.panels) p.body.classList.add('loading');

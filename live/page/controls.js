@@ -35,8 +35,8 @@ function zones(current) {
   return [...first.map((z) => [z, z === local && z !== 'UTC' ? `${z} (this browser)` : z]), ...rest.map((z) => [z, z])];
 }
 
-/** Sets the controls from `state` and calls `onChange(next)` when the user changes one. */
-export function bindControls(state, agents, onChange) {
+/** Sets the controls from `state`; calls `onChange(next)` when the user changes one, `onReload()` for ↻. */
+export function bindControls(state, agents, onChange, onReload) {
   $('range').value = state.range;
   $('refresh').value = String(state.refresh);
   if (![...$('refresh').options].some((o) => o.value === String(state.refresh))) $('refresh').append(option(String(state.refresh), `${state.refresh} s`, true));
@@ -74,4 +74,5 @@ export function bindControls(state, agents, onChange) {
   agentSelect.onchange = () => onChange({ ...state, agents: [...agentSelect.selectedOptions].map((o) => o.value) });
   $('tz').onchange = () => onChange({ ...state, tz: $('tz').value });
   $('refresh').onchange = () => onChange({ ...state, refresh: Number($('refresh').value) });
+  $('reload').onclick = () => onReload();
 }

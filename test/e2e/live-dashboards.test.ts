@@ -245,4 +245,15 @@ describe('the live dashboards', () => {
     expect(page.url()).toContain('refresh=2');
     expect(consoleErrors).toEqual([]);
   });
+
+  it('↻ reloads every panel now, without reloading the page', async () => {
+    await page.goto(`${p.queryUrl}/live/reply-volume?range=1h&tz=UTC`);
+    await loaded();
+    const before = await tile('replies');
+    await send('sales', payload('sales', 101, 0.1));
+    await waitFor(async () => (await p.query('SELECT count() FROM aksita.human_agent_replies')).trim() === String(sent), 'the reply stored');
+    expect(await tile('replies')).toBe(before);
+    await page.click('#reload');
+    await expect.poll(() => tile('replies'), { timeout: 30_000, interval: 200 }).toBe(before + 1);
+  });
 });
