@@ -14,8 +14,11 @@ function el(tag, className, text) {
 
 /** The panel's frame: title with its description as a tooltip, and a body to draw into. */
 export function panelFrame(def) {
-  const frame = el('section', `panel kind-${def.kind} w-${def.w} h-${def.h}`);
+  const frame = el('section', `panel kind-${def.kind}`);
   frame.dataset.panel = def.id;
+  // Grafana's grid: w of 24 columns, h rows of 30 px (set through the CSSOM, which the CSP allows).
+  frame.style.gridColumn = `span ${def.w}`;
+  frame.style.gridRow = `span ${def.h}`;
   const head = el('h2', 'panel-title', def.title);
   head.title = def.description;
   const body = el('div', 'panel-body');
