@@ -35,7 +35,11 @@ export interface LiveOptions {
   dashboards?: readonly DashboardDef[];
 }
 
-export const SESSION_COOKIE = 'aksita_live';
+/**
+ * The session cookie's name carries the listener's port: browsers keep cookies per host, not per
+ * port, so two processes on one machine would otherwise overwrite each other's session.
+ */
+export const sessionCookie = (req: FastifyRequest) => `aksita_live_${/:(\d+)$/.exec(req.headers.host ?? '')?.[1] ?? '80'}`;
 export const LANDING = '/live/reply-volume';
 
 // 'self' only: no inline script or style, no other origin, not framed by anyone.
@@ -68,7 +72,7 @@ export async function liveRoutes(app: FastifyInstance, opts: LiveOptions): Promi
     if (!req.url.startsWith('/live/assets/')) void reply.header('cache-control', 'no-store');
   });
 
-  const signedIn = (req: FastifyRequest) => sessions.isValid(cookie(req, SESSION_COOKIE)) || tokenMatches(req.headers.authorization, opts.token);
+  const signedIn = (req: FastifyRequest) => sessions.isValid(cookie(req, sessionCookie(req))) || tokenMatches(req.headers.authorization, opts.token);
   const requireApiSession = async (req: FastifyRequest) => {
     if (!signedIn(req)) throw new AppError('session_required');
   };
@@ -97,7 +101,7 @@ export async function liveRoutes(app: FastifyInstance, opts: LiveOptions): Promi
       return reply.status(error.statusCode).type('text/html; charset=utf-8').send(messagePage('Login link refused', error.message));
     }
     const attributes = `HttpOnly; SameSite=Strict; Path=/; Max-Age=${SESSION_TTL_MS / 1000}`;
-    return reply.header('set-cookie', `${SESSION_COOKIE}=${redeemed.session}; ${attributes}`).redirect(LANDING, 303);
+    return reply.header('set-cookie', `${sessionCookie(req)}=${redeemed.session}; ${attributes}`).redirect(LANDING, 303);
   });
 
   app.get('/', async (_req, reply) => reply.redirect(LANDING, 302));

@@ -100,7 +100,7 @@ describe('the live dashboards', () => {
     expect(new URL(page.url()).pathname).toBe('/live/reply-volume');
     await loaded();
     const [cookie] = await context.cookies();
-    expect(cookie).toMatchObject({ name: 'aksita_live', httpOnly: true, sameSite: 'Strict', path: '/' });
+    expect(cookie).toMatchObject({ name: `aksita_live_${new URL(p.queryUrl).port}`, httpOnly: true, sameSite: 'Strict', path: '/' });
     // The process log (request lines at info) never holds the code.
     expect(p.output()).not.toContain(new URL(loginUrl).searchParams.get('code'));
     // Typed for Node, without the browser's globals (and a string would be eval, which the CSP refuses).

@@ -68,7 +68,7 @@ describe('login', () => {
     const res = await login(code);
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/live/reply-volume');
-    expect(res.headers['set-cookie']).toMatch(/^aksita_live=[\w-]{43}; HttpOnly; SameSite=Strict; Path=\/; Max-Age=\d+$/);
+    expect(res.headers['set-cookie']).toMatch(/^aksita_live_80=[\w-]{43}; HttpOnly; SameSite=Strict; Path=\/; Max-Age=\d+$/);
     const again = await login(code);
     expect(again.statusCode).toBe(403);
     expect(again.headers['content-type']).toMatch(/text\/html/);
@@ -92,7 +92,7 @@ describe('login', () => {
 
   it('the page and the panels need the session cookie (or the query token); a forged cookie is not one', async () => {
     const cookie = await sessionCookie();
-    for (const headers of [{}, { cookie: 'aksita_live=forged' }] as Record<string, string>[]) {
+    for (const headers of [{}, { cookie: 'aksita_live_80=forged' }] as Record<string, string>[]) {
       expect((await app.inject({ method: 'GET', url: '/live/reply-volume', headers })).statusCode).toBe(401);
       expect((await panel({}, headers)).json().error.code).toBe('session_required');
       expect((await app.inject({ method: 'GET', url: '/live/api/dashboards', headers })).statusCode).toBe(401);
