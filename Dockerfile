@@ -32,6 +32,7 @@ COPY store ./store
 COPY reports ./reports
 COPY alerts ./alerts
 COPY dashboards ./dashboards
+COPY live ./live
 # The code stays root-owned and read-only to the app; only DATA_DIR is the app's. A new named
 # volume mounted on /data starts with this directory's owner.
 RUN mkdir -p /data && chown node:node /data && ln -s /app/bin/reply-analytics.js /usr/local/bin/reply-analytics

@@ -16,6 +16,8 @@ export const UNIT_ELSEWHERE = [
   'test/dashboards/dashboard-model.test.ts',
   'test/dashboards/macro-expander.test.ts',
   'test/ingest/failure-limiter.test.ts',
+  'test/live/one-source.test.ts',
+  'test/live/page-modules.test.ts',
   'test/ingest/routes.test.ts',
   'test/ingest/signature-vectors.test.ts',
   'test/ingest/webhook-inputs.test.ts',

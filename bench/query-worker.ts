@@ -2,7 +2,7 @@
 // times every dashboard panel's query, expanded as Grafana would send it, and the summary
 // report, at each requested table size. Prints one JSON line.
 import { tempDir } from '../test/helpers/temp-dir.js';
-import { expandQuery } from '../test/dashboards/macro-expander.js';
+import { expandQuery } from '../dashboards/macro-expander.js';
 import { panelQueries, runTable } from '../test/dashboards/panel-queries.js';
 import { summaryQuery } from '../reports/report-query.js';
 import { ChdbStore } from '../store/chdb-store.js';

@@ -9,6 +9,7 @@ import { consumerSection } from './consumer.js';
 import { createContext, type BenchContext } from './context.js';
 import { freshnessSection } from './freshness.js';
 import { ingestSection } from './ingest.js';
+import { liveSection } from './live-section.js';
 import { isolationSection } from './query-isolation.js';
 import { memorySection } from './memory.js';
 import { CORES, hasTaskset, pinning, pinProcess, profileInto } from './processes.js';
@@ -16,7 +17,7 @@ import { queriesSection, type PanelDetail } from './queries.js';
 import { machine, machineLine, markdownTable, panelTable } from './report.js';
 import { startupSection } from './startup.js';
 
-const SECTIONS = ['ingest', 'consumer', 'freshness', 'queries', 'memory', 'startup', 'isolation'] as const;
+const SECTIONS = ['ingest', 'consumer', 'freshness', 'queries', 'memory', 'startup', 'isolation', 'live'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -60,6 +61,7 @@ try {
     memory: () => memorySection(ctx),
     startup: () => startupSection(ctx),
     isolation: () => isolationSection(ctx),
+    live: () => liveSection(ctx),
   };
   for (const s of SECTIONS) {
     if (!only.includes(s)) continue;

@@ -6,6 +6,7 @@ import { backupCommand, restoreCommand } from './backup-command.js';
 import { UsageError, type Command } from './command.js';
 import { deadLettersCommand } from './dead-letters-command.js';
 import { eraseCommand } from './erase-command.js';
+import { openCommand } from './open-command.js';
 import { reportCommand } from './report-command.js';
 import { sqlCommand } from './sql-command.js';
 import { consumeCommand, ingestCommand, startCommand } from './start-command.js';
@@ -15,6 +16,7 @@ const commands: Record<string, Command> = {
   ingest: ingestCommand,
   consume: consumeCommand,
   sql: sqlCommand,
+  open: openCommand,
   report: reportCommand,
   alerts: alertsCommand,
   erase: eraseCommand,

@@ -38,6 +38,9 @@ export const envSchema = z.object({
   // Alerts: rules evaluated in the pipeline process and generated for Grafana (core/alert-config.ts).
   ...alertEnv,
   ...dataOpsEnv,
+  /** Set by a desktop session (X11, Wayland): `reply-analytics open` then opens a browser, else only prints the link. */
+  DISPLAY: z.string().optional(),
+  WAYLAND_DISPLAY: z.string().optional(),
   /** pino log level. @default info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -79,6 +82,8 @@ export interface Config {
   /** RETENTION_DAYS and RAW_BODY_DAYS; undefined = keep. */
   retention: RetentionConfig;
   logLevel: Env['LOG_LEVEL'];
+  /** A desktop to open a browser on: DISPLAY or WAYLAND_DISPLAY set, or macOS (reply-analytics open). */
+  desktop: boolean;
   /** Set when KAFKA_BROKERS is: Kafka is the queue. */
   kafka: KafkaConfig | undefined;
   /** Set when CLICKHOUSE_URL is: a ClickHouse server is the store (else chDB under dataDir). */
@@ -132,6 +137,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.ADMIN_TOKEN,
     retention,
     logLevel: e.LOG_LEVEL,
+    desktop: Boolean(e.DISPLAY || e.WAYLAND_DISPLAY) || process.platform === 'darwin',
     kafka,
     clickhouse,
     alerts,

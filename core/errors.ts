@@ -38,6 +38,12 @@ export const errorCatalogue = {
   admin_invalid: { status: 400, message: 'The admin request is invalid: %s' },
   operation_unsupported: { status: 400, message: 'Not supported here: %s' },
   restore_refused: { status: 409, message: 'Nothing was restored: %s' },
+  // The live dashboards (GET /live/*, /login; reply-analytics open)
+  live_invalid: { status: 400, message: 'The dashboard request is invalid: %s' },
+  live_not_found: { status: 404, message: 'No live dashboard panel %s. Expected a dashboard and panel id from /live/api/dashboards.' },
+  login_refused: { status: 403, message: 'This login link is not valid: %s. Run reply-analytics open for a new one.' },
+  not_running: { status: 503, message: 'No reply-analytics start or consume process runs on DATA_DIR %s. Start one first (npm start): it serves the live dashboards.' },
+  session_required: { status: 401, message: 'Sign in first: run reply-analytics open and follow its link (or send the query token as a bearer token).' },
   // Start-up and CLI errors
   query_token_refused: { status: 401, message: 'The running process (pid %s) does not take this query token: %s. Expected the QUERY_TOKEN it was started with.' },
   config_invalid: { status: 500, message: 'Configuration is invalid:\n%s' },

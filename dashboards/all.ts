@@ -2,17 +2,15 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { alertConfigFromEnv, renderAlertProvisioning } from './alert-provisioning.js';
 import { DATASOURCE_NAME, DATASOURCE_TYPE, DATASOURCE_UID } from './datasource.js';
-import { latency } from './latency.js';
-import { pipelineHealth } from './pipeline-health.js';
-import { remainingCredits } from './remaining-credits.js';
-import { replyVolume } from './reply-volume.js';
-
-export const dashboards: readonly (() => { build(): Dashboard })[] = [replyVolume, latency, remainingCredits, pipelineHealth];
+import { buildDashboard } from './dashboard-base.js';
+import { DASHBOARDS } from './definitions.js';
+import type { DashboardDef } from './panel-def.js';
 
 /** Where Grafana finds the generated JSON inside its container (mount dashboards/generated there). */
 export const GRAFANA_DASHBOARDS_PATH = '/var/lib/grafana/dashboards/aksita';
 
-export const buildAll = (): Dashboard[] => dashboards.map((d) => d().build());
+/** Grafana's dashboards, from the definitions (the live page reads the same ones). */
+export const buildAll = (defs: readonly DashboardDef[] = DASHBOARDS): Dashboard[] => defs.map((d) => buildDashboard(d).build());
 
 // Grafana substitutes $VAR / ${VAR} from its environment in provisioning files (not in
 // dashboard JSON). The password goes to secureJsonData, which Grafana stores encrypted.

@@ -1,6 +1,7 @@
 // What every Aksita dashboard shares: the agent variable, UTC, links to its siblings, panel ids.
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 import {
+  AnnotationQueryBuilder,
   DashboardBuilder,
   DashboardCursorSync,
   DashboardLinkBuilder,
@@ -10,7 +11,10 @@ import {
   VariableSort,
   type Panel,
 } from '@grafana/grafana-foundation-sdk/dashboard';
+import { ClickHouseQueryBuilder } from './clickhouse-query.js';
 import { datasource } from './datasource.js';
+import type { DashboardDef } from './panel-def.js';
+import { grafanaPanel } from './panels.js';
 import { DEAD_LETTERS, REPLIES } from './sql.js';
 
 export const TAG = 'aksita';
@@ -36,19 +40,11 @@ function agentVariable(): QueryVariableBuilder {
   );
 }
 
-export interface DashboardSpec {
-  uid: string;
-  title: string;
-  description: string;
-  /** Default range start, e.g. 'now-7d'. */
-  from: string;
-  panels: readonly PanelBuilder[];
-}
-
 /** Any SDK panel builder (they all have id()). */
 export type PanelBuilder = cog.Builder<Panel> & { id(id: number): unknown };
 
-export function buildDashboard(spec: DashboardSpec): DashboardBuilder {
+/** The Grafana dashboard of a definition. */
+export function buildDashboard(spec: DashboardDef): DashboardBuilder {
   const dashboard = new DashboardBuilder(spec.title)
     .uid(spec.uid)
     .description(spec.description)
@@ -64,9 +60,16 @@ export function buildDashboard(spec: DashboardSpec): DashboardBuilder {
     .withVariable(agentVariable())
     .link(new DashboardLinkBuilder('Aksita dashboards').type(DashboardLinkType.Dashboards).tags([TAG]).asDropdown(true).includeVars(true).keepTime(true));
   // Stable ids, so links and the panel-sql test can name a panel across regenerations.
-  spec.panels.forEach((panel, i) => {
+  spec.panels.forEach((def, i) => {
+    const panel = grafanaPanel(def) as PanelBuilder;
     panel.id(i + 1);
     dashboard.withPanel(panel);
   });
+  // Marked on every panel's time axis (the credits dashboard's top-ups).
+  for (const a of spec.annotations ?? []) {
+    dashboard.annotation(
+      new AnnotationQueryBuilder().name(a.name).datasource(datasource).enable(true).iconColor(a.color).target(new ClickHouseQueryBuilder(datasource).table().refId('Anno').rawSql(a.sql)),
+    );
+  }
   return dashboard;
 }

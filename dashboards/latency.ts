@@ -1,7 +1,6 @@
 // Latency: how late replies reach us, how long we take to store them, and how long customers
 // wait between human replies.
-import { buildDashboard } from './dashboard-base.js';
-import { bucketHeatmapPanel, statPanel, tablePanel, timeSeriesPanel } from './panels.js';
+import type { DashboardDef } from './panel-def.js';
 import { ROLLUP_5M, ROLLUP_SECONDS } from './rollup-sql.js';
 import { DELIVERY_MS, inRange, PIPELINE_MS, REPLIES } from './sql.js';
 
@@ -63,41 +62,49 @@ FROM (
   GROUP BY conversation_id
 )`;
 
-export const latency = () =>
-  buildDashboard({
-    uid: 'aksita-latency',
-    title: 'Aksita · Latency',
-    description: 'Delivery latency (Aksita → us), pipeline latency (us → store) and the gaps between human replies.',
-    from: 'now-24h',
-    panels: [
-      statPanel({
-        title: 'Delivery latency p95',
-        description: '95th percentile of received_at − event_time over the range: how late Aksita delivers a reply webhook after the agent sent it (includes clock skew between Aksita and us).',
-        sql: `SELECT quantileExactInclusiveOrNull(0.95)(${DELIVERY_MS}) AS p95 FROM ${REPLIES} WHERE ${inRange()}`,
-        unit: 'ms',
-        w: 8,
-        h: 4,
-      }),
-      statPanel({
-        title: 'Pipeline latency p99',
-        description: '99th percentile of stored_at − received_at for replies received in the range: queue, batching and insert time.',
-        sql: `SELECT quantileExactInclusiveOrNull(0.99)(${PIPELINE_MS}) AS p99 FROM ${REPLIES} WHERE ${inRange('received_at')}`,
-        unit: 'ms',
-        w: 8,
-        h: 4,
-      }),
-      statPanel({
-        title: 'Median gap between replies',
-        description: 'Median time between consecutive human replies in the same conversation, over gaps whose later reply is in the range.',
-        sql: `SELECT quantileExactInclusiveArrayOrNull(0.5)(gaps) AS p50 FROM (${GAPS})`,
-        unit: 'ms',
-        w: 8,
-        h: 4,
-      }),
-      timeSeriesPanel({
-        title: 'Delivery latency percentiles',
-        description: 'p50, p95 and p99 of received_at − event_time per interval of event time. Negative values mean the sender clock is ahead of ours.',
-        sql: `SELECT time, q[1] AS p50, q[2] AS p95, q[3] AS p99
+export const latency: DashboardDef = {
+  id: 'latency',
+  uid: 'aksita-latency',
+  title: 'Aksita · Latency',
+  description: 'Delivery latency (Aksita → us), pipeline latency (us → store) and the gaps between human replies.',
+  from: 'now-24h',
+  panels: [
+    {
+      id: 'delivery-p95',
+      kind: 'stat',
+      title: 'Delivery latency p95',
+      description: '95th percentile of received_at − event_time over the range: how late Aksita delivers a reply webhook after the agent sent it (includes clock skew between Aksita and us).',
+      sql: `SELECT quantileExactInclusiveOrNull(0.95)(${DELIVERY_MS}) AS p95 FROM ${REPLIES} WHERE ${inRange()}`,
+      unit: 'ms',
+      w: 8,
+      h: 4,
+    },
+    {
+      id: 'pipeline-p99',
+      kind: 'stat',
+      title: 'Pipeline latency p99',
+      description: '99th percentile of stored_at − received_at for replies received in the range: queue, batching and insert time.',
+      sql: `SELECT quantileExactInclusiveOrNull(0.99)(${PIPELINE_MS}) AS p99 FROM ${REPLIES} WHERE ${inRange('received_at')}`,
+      unit: 'ms',
+      w: 8,
+      h: 4,
+    },
+    {
+      id: 'median-gap',
+      kind: 'stat',
+      title: 'Median gap between replies',
+      description: 'Median time between consecutive human replies in the same conversation, over gaps whose later reply is in the range.',
+      sql: `SELECT quantileExactInclusiveArrayOrNull(0.5)(gaps) AS p50 FROM (${GAPS})`,
+      unit: 'ms',
+      w: 8,
+      h: 4,
+    },
+    {
+      id: 'delivery-percentiles',
+      kind: 'timeseries',
+      title: 'Delivery latency percentiles',
+      description: 'p50, p95 and p99 of received_at − event_time per interval of event time. Negative values mean the sender clock is ahead of ours.',
+      sql: `SELECT time, q[1] AS p50, q[2] AS p95, q[3] AS p99
 FROM (
   SELECT $__timeInterval(event_time) AS time, quantilesExactInclusive(0.5, 0.95, 0.99)(${DELIVERY_MS}) AS q
   FROM ${REPLIES}
@@ -105,22 +112,26 @@ FROM (
   GROUP BY time
 )
 ORDER BY time`,
-        unit: 'ms',
-      }),
-      bucketHeatmapPanel({
-        title: 'Delivery latency distribution',
-        description: `Replies per delivery-latency bucket per interval. Bucket bounds (ms): ${DELIVERY_BUCKETS_MS.join(', ')}, then above; each row counts latencies up to its bound and above the previous one (negative latencies fall in the first).`,
-        sql: `SELECT $__timeInterval(event_time) AS time,
+      unit: 'ms',
+    },
+    {
+      id: 'delivery-distribution',
+      kind: 'heatmap',
+      title: 'Delivery latency distribution',
+      description: `Replies per delivery-latency bucket per interval. Bucket bounds (ms): ${DELIVERY_BUCKETS_MS.join(', ')}, then above; each row counts latencies up to its bound and above the previous one (negative latencies fall in the first).`,
+      sql: `SELECT $__timeInterval(event_time) AS time,
   ${heatmapColumns()}
 FROM (SELECT event_time, ${DELIVERY_MS} AS d FROM ${REPLIES} WHERE ${inRange()})
 GROUP BY time
 ORDER BY time`,
-        unit: 'ms',
-      }),
-      timeSeriesPanel({
-        title: 'Pipeline latency percentiles',
-        description: 'p50 and p99 of stored_at − received_at per interval of receipt time. A rising p99 means the consumer is falling behind (see Pipeline health).',
-        sql: `SELECT time, q[1] AS p50, q[2] AS p99
+      unit: 'ms',
+    },
+    {
+      id: 'pipeline-percentiles',
+      kind: 'timeseries',
+      title: 'Pipeline latency percentiles',
+      description: 'p50 and p99 of stored_at − received_at per interval of receipt time. A rising p99 means the consumer is falling behind (see Pipeline health).',
+      sql: `SELECT time, q[1] AS p50, q[2] AS p99
 FROM (
   SELECT $__timeInterval(received_at) AS time, quantilesExactInclusive(0.5, 0.99)(${PIPELINE_MS}) AS q
   FROM ${REPLIES}
@@ -128,13 +139,15 @@ FROM (
   GROUP BY time
 )
 ORDER BY time`,
-        unit: 'ms',
-      }),
-      timeSeriesPanel({
-        title: 'Gap between consecutive replies',
-        description: 'p50 and p90 of the time between one human reply and the next in the same conversation, placed at the later reply. Only pairs with both replies in the range count.',
-        // One quantiles state for both levels: the gaps are collected and sorted once.
-        sql: `SELECT time, q[1] AS p50, q[2] AS p90
+      unit: 'ms',
+    },
+    {
+      id: 'reply-gaps',
+      kind: 'timeseries',
+      title: 'Gap between consecutive replies',
+      description: 'p50 and p90 of the time between one human reply and the next in the same conversation, placed at the later reply. Only pairs with both replies in the range count.',
+      // One quantiles state for both levels: the gaps are collected and sorted once.
+      sql: `SELECT time, q[1] AS p50, q[2] AS p90
 FROM (
   SELECT $__timeInterval(fromUnixTimestamp64Milli(t, 'UTC')) AS time, quantilesExactInclusive(0.5, 0.9)(gap) AS q
   FROM (${GAPS})
@@ -142,27 +155,29 @@ FROM (
   GROUP BY time
 )
 ORDER BY time`,
-        unit: 'ms',
-      }),
-      tablePanel({
-        title: 'Slowest deliveries',
-        description: 'The 20 replies with the largest delivery latency in the range.',
-        sql: `SELECT agent, conversation_id, message_id, event_time, received_at, ${DELIVERY_MS} AS delivery
+      unit: 'ms',
+    },
+    {
+      id: 'slowest-deliveries',
+      kind: 'table',
+      title: 'Slowest deliveries',
+      description: 'The 20 replies with the largest delivery latency in the range.',
+      sql: `SELECT agent, conversation_id, message_id, event_time, received_at, ${DELIVERY_MS} AS delivery
 FROM ${REPLIES}
 WHERE ${inRange()}
 ORDER BY delivery DESC, agent, message_id
 LIMIT 20`,
-        unit: 'short',
-        columns: {
-          agent: 'Agent',
-          conversation_id: 'Conversation',
-          message_id: 'Message',
-          event_time: 'Event time',
-          received_at: 'Received',
-          delivery: { title: 'Delivery latency', unit: 'ms' },
-        },
-        w: 24,
-        h: 10,
-      }),
-    ],
-  });
+      unit: 'short',
+      columns: {
+        agent: 'Agent',
+        conversation_id: 'Conversation',
+        message_id: 'Message',
+        event_time: 'Event time',
+        received_at: 'Received',
+        delivery: { title: 'Delivery latency', unit: 'ms' },
+      },
+      w: 24,
+      h: 10,
+    },
+  ],
+};

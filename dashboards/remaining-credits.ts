@@ -1,281 +1,127 @@
 // Remaining credits: each agent's Aksita balance as reported with every reply, how fast it
-// falls, and when it will run out.
-import * as common from '@grafana/grafana-foundation-sdk/common';
-import { AnnotationQueryBuilder, MappingType, SpecialValueMatch, type DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { ClickHouseQueryBuilder } from './clickhouse-query.js';
-import { buildDashboard } from './dashboard-base.js';
-import { datasource } from './datasource.js';
-import { statPerRowPanel, tablePanel, thresholds, timeSeriesPanel } from './panels.js';
-import { LATEST_TUPLE, latestCreditsAsOfEnd, latestCreditsPerAgent, remainderWhere, ROLLUP_5M, ROLLUP_SECONDS, rollupWhere } from './rollup-sql.js';
+// falls, and when it will run out. The long SQL is in credits-sql.ts.
+import { creditsUsedPerDay, runOut, TOP_UPS } from './credits-sql.js';
+import { thresholds, type DashboardDef } from './panel-def.js';
+import { latestCreditsAsOfEnd, latestCreditsPerAgent } from './rollup-sql.js';
 import { inRange, REPLIES } from './sql.js';
 
-/**
- * Credits used per agent and UTC day: the sum of drops in the balance between the agent's
- * consecutive replies in the range, in the order (event_time, received_at, message_id), each
- * drop counted on the day of the later reply (the report's credits_used, store/migrations.ts).
- *
- * One group per agent (a GROUP BY: the engine reads and collects on all its threads) sorts the
- * agent's replies by event_time alone, reading neither received_at nor message_id (their reads
- * and the string sort were most of the cost). That is the full order wherever replies in the
- * same millisecond have the same balance, since their order then cannot change a drop. An agent
- * with two replies in the same millisecond and different balances ("tied") takes the full
- * order: its days come from the window over its replies in the range (withPrevious), and the
- * quick answer is only used for the other agents. `fast` is a scalar subquery, run once for both
- * of its uses.
- *
- * In the sorted replies a day's drops are consecutive: the pair across days (the day's first
- * reply after the agent's last reply before it in the range; none for the agent's first) and
- * then the pairs inside the day. So the drops are split where the day changes and each part is
- * added in time order, starting with the pair across days: the same additions, in the same
- * order, as the query this replaced (one group per agent and day, a window over the days for
- * the pair across them), whose arrays moving through the window cost more than the sort.
- * A drop is greatest(-(b - previous), 0), which is greatest(previous - b, 0) exactly (negation
- * is exact, and a zero's sign cannot change a sum that starts at +0); the first reply's is
- * greatest(-0, 0). `tied`: the difference of two finite balances is 0 exactly when they are
- * equal (balances are finite: the payload schema, core/payload.ts, refuses others).
- *
- * Days are toDate(event_time), which wraps outside 1970-01-01 .. 2149-06-06. Inside that the day
- * never falls as time rises, so sorting by time keeps each day's replies together and the days
- * in order. A range reaching outside it (a constant condition, so only one sort runs) sorts by
- * (day, time) instead, the order the per-day groups and the window over days gave there.
- */
-const withPrevious = () => `SELECT agent, event_time, remaining_credits,
-    lagInFrame(remaining_credits, 1, remaining_credits) OVER (
-      PARTITION BY agent ORDER BY event_time, received_at, message_id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS previous
-  FROM ${REPLIES}
-  WHERE ${inRange()} AND has(tied_agents, agent)`;
-
-/** Milliseconds in the days toDate counts without wrapping: 65536 days from 1970-01-01. */
-const DATE_RANGE_MS = 65_536 * 86_400_000;
-
-/** Per agent: credits used on each day with replies (`used`, `days`), and whether a millisecond holds two different balances. */
-const CREDITS_USED_PER_AGENT = `SELECT agent,
-    arrayZip(groupArray(remaining_credits), groupArray(toUnixTimestamp64Milli(event_time))) AS replies,
-    if(toUnixTimestamp64Milli($__fromTime_ms) >= 0 AND toUnixTimestamp64Milli($__toTime_ms) < ${DATE_RANGE_MS},
-      arraySort(x -> x.2, replies),
-      arraySort(x -> bitShiftLeft(toInt128(toUInt16(toDate(fromUnixTimestamp64Milli(x.2, 'UTC')))), 64) + x.2, replies)) AS sorted,
-    arrayMap(x -> x.1, sorted) AS balances,
-    arrayMap(x -> x.2, sorted) AS times,
-    arrayDifference(balances) AS rises,
-    arrayMap(t -> toDate(fromUnixTimestamp64Milli(t, 'UTC')), times) AS reply_days,
-    arrayMap(d -> d != 0, arrayDifference(arrayMap(d -> toUInt16(d), reply_days))) AS new_day,
-    arrayMap(part -> arraySum(part), arraySplit((r, starts) -> starts, arrayMap(r -> greatest(-r, 0), rises), new_day)) AS used,
-    arrayPushFront(arrayFilter((d, starts) -> starts, reply_days, new_day), reply_days[1]) AS days,
-    arrayExists((dt, r) -> dt = 0 AND r != 0, arrayDifference(times), rises) AS agent_tied
-  FROM ${REPLIES}
-  WHERE ${inRange()}
-  GROUP BY agent`;
-
-const CREDITS_USED_FAST = `SELECT toDateTime(day, 'UTC') AS time, agent, credits_used, agent_tied
-  FROM (${CREDITS_USED_PER_AGENT})
-  ARRAY JOIN used AS credits_used, days AS day`;
-
-const creditsUsedPerDay = () => `WITH (SELECT groupArray((time, agent, credits_used, agent_tied)) FROM (${CREDITS_USED_FAST})) AS fast,
-  arrayDistinct(arrayMap(f -> f.2, arrayFilter(f -> f.4, fast))) AS tied_agents
-SELECT time, agent, credits_used
-FROM (
-  SELECT f.1 AS time, f.2 AS agent, f.3 AS credits_used FROM (SELECT arrayJoin(fast) AS f) WHERE NOT f.4
-  UNION ALL
-  SELECT toStartOfDay(toDateTime(event_time)) AS time, agent, sum(greatest(previous - remaining_credits, 0)) AS credits_used
-  FROM (${withPrevious()})
-  GROUP BY time, agent
-)
-ORDER BY time, agent`;
-
-const END_MS = 'toUnixTimestamp64Milli($__toTime_ms)';
-
-/**
- * One point per agent and five minutes of the range that hold replies (five minutes aligned to
- * the epoch, as the rollup's buckets; at the range's ends only the part inside the range): the
- * balance at the five minutes' last reply (`y`, at time `t`), at its first (`first_y`), and the
- * highest in them. Whole five minutes come from the rollup, read FINAL (one row per agent and
- * five minutes without aggregating), the ends from the table.
- */
-const FIVE_MINUTE_POINTS = `SELECT agent, bucket, latest.1 AS t, latest.4 AS y, first.4 AS first_y, highest
-  FROM ${ROLLUP_5M} FINAL
-  WHERE ${rollupWhere()}
-  UNION ALL
-  SELECT agent, toStartOfInterval(toDateTime(event_time), INTERVAL ${ROLLUP_SECONDS} second) AS bucket,
-    max(${LATEST_TUPLE}).1, max(${LATEST_TUPLE}).4, min(${LATEST_TUPLE}).4, max(remaining_credits)
-  FROM ${REPLIES}
-  WHERE ${remainderWhere()}
-  GROUP BY agent, bucket`;
-
-/** A five minutes' balance certainly rose: above its first reply's inside, or its first above the previous five minutes' last. */
-const ROSE = 'highest > first_y OR first_y > lagInFrame(y, 1, first_y) OVER (PARTITION BY agent ORDER BY bucket ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)';
-
-/**
- * Annotations: the five minutes in which an agent's balance rose (a top-up), as the run-out
- * fit sees them (FIT_POINTS), read from the rollup: a region per five minutes, with the highest
- * balance in them.
- */
-export const TOP_UPS = `SELECT bucket AS time, bucket + ${ROLLUP_SECONDS} AS timeEnd,
-  concat(agent, ': credits topped up, to ', toString(round(highest, 2))) AS text, [toString(agent)] AS tags
-FROM (SELECT agent, bucket, highest, ${ROSE} AS rose FROM (${FIVE_MINUTE_POINTS}))
-WHERE rose
-ORDER BY time, text`;
-
-/**
- * The points at or after each agent's last top-up in the range: the latest five minutes where
- * the balance certainly rose, because their highest balance exceeds their first, or their
- * first exceeds the previous five minutes' last (those two replies are consecutive). Their
- * last reply is at or after the rise, so their point is the fit's first. A rise hidden inside
- * five minutes (the balance dips and recovers without passing the five minutes' first) is not
- * seen, and does not start a new trend: such a top-up is smaller than the credits used in the
- * same five minutes. No rise: every point of the range.
- */
-const FIT_POINTS = `SELECT agent, t, y
-FROM (
-  SELECT agent, bucket, t, y, max(if(rose, bucket, NULL)) OVER (PARTITION BY agent) AS top_up
-  FROM (
-    SELECT agent, bucket, t, y,
-      ${ROSE} AS rose
-    FROM (${FIVE_MINUTE_POINTS})
-  )
-)
-WHERE top_up IS NULL OR bucket >= top_up`;
-
-/**
- * The run-out projection. Fit: ordinary least squares of the balance against time over one
- * point per five minutes (the balance at their last reply) from the agent's last top-up in the
- * selected range on, because a top-up starts a new trend. One point per five minutes rather
- * than per reply: every busy or quiet five minutes weighs the same, and the points come from
- * the five-minute rollup, so the cost does not grow with the replies in the range. Slope =
- * covarPop / varPop: those are computed with centred (Welford) updates, so a flat balance
- * gives a slope of exactly 0, where simpleLinearRegression's raw sums leave a tiny negative
- * slope and a run-out a billion days away. No slope unless the points have two distinct
- * times. x is days relative to the range end, so the intercept is the fitted balance at the
- * end of the range. Run-out = range end + (−intercept ÷ slope) days when the slope is
- * negative; none beyond 10 years. (The ifNull: toInt64 also runs on the value under a NULL,
- * which may be NaN.) `latest` is the balance at the last point: the agent's latest in the range.
- */
-export const runOut = () => `SELECT agent,
-  argMax(y, x) AS latest,
-  count() AS fit_points,
-  if(max(x) > min(x), covarPop(x, y) / varPop(x), NULL) AS slope,
-  avg(y) - slope * avg(x) AS at_end,
-  -slope AS burn_per_day,
-  if(slope < 0 AND abs(at_end / slope) <= 3650, -at_end / slope, NULL) AS days_left,
-  if(days_left IS NULL, NULL, toDateTime(intDiv(${END_MS}, 1000) + toInt64(round(ifNull(days_left, 0) * 86400)), 'UTC')) AS run_out
-FROM (
-  SELECT agent, y, (toUnixTimestamp64Milli(t) - ${END_MS}) / 86400000 AS x
-  FROM (${FIT_POINTS})
-)
-GROUP BY agent`;
-
-/** Top-ups marked on every panel's time axis. */
-const withTopUps = (dashboard: DashboardBuilder) =>
-  dashboard.annotation(
-    new AnnotationQueryBuilder().name('Credit top-ups').datasource(datasource).enable(true).iconColor('green').target(new ClickHouseQueryBuilder(datasource).table().refId('Anno').rawSql(TOP_UPS)),
-  );
+// alerts/rules.ts takes the run-out projection from here, so a rule and its panel agree.
+export { runOut, TOP_UPS };
 
 /** Balances in full with thousands separators: 'short' shows 1,230 as "1.23 K". */
 const CREDITS_UNIT = 'locale';
 /** Red below 100 credits, orange below 1000. */
-const CREDIT_LEVELS = () =>
-  thresholds('red', [
-    [100, 'orange'],
-    [1000, 'green'],
-  ]);
+const CREDIT_LEVELS = thresholds('red', [
+  [100, 'orange'],
+  [1000, 'green'],
+]);
 
-export const remainingCredits = () =>
-  withTopUps(
-    buildDashboard({
-      uid: 'aksita-credits',
-      title: 'Aksita · Remaining credits',
-      description: 'Remaining Aksita credits per agent, usage per day and the projected run-out date.',
-      from: 'now-7d',
-      panels: [
-        statPerRowPanel({
-          title: 'Remaining credits',
-          description: "Each agent's latest remaining_credits as of the end of the range (from its last reply at or before then, however old). Thresholds: red below 100, orange below 1000.",
-          sql: `SELECT agent, remaining_credits FROM (${latestCreditsAsOfEnd()}) ORDER BY agent`,
-          unit: CREDITS_UNIT,
-          columns: { agent: 'Agent', remaining_credits: 'Remaining credits' },
-          w: 12,
-          h: 5,
-        })
-          .colorMode(common.BigValueColorMode.Background)
-          .thresholds(CREDIT_LEVELS()),
-        statPerRowPanel({
-          title: 'Days until credits run out',
-          description:
-            'Projected days from the end of the range until the balance reaches 0, from a least-squares line through the balance at the end of every five minutes since the last top-up in the range (see Projected run-out). "not falling" (green) when the balance is flat or rising, or would last more than 10 years.',
-          sql: `SELECT agent, days_left FROM (${runOut()}) ORDER BY agent`,
-          unit: 'd',
-          columns: { agent: 'Agent', days_left: 'Days left' },
-          w: 12,
-          h: 5,
-        })
-          .decimals(1)
-          .colorMode(common.BigValueColorMode.Background)
-          .thresholds(
-            thresholds('red', [
-              [3, 'orange'],
-              [14, 'green'],
-            ]),
-          )
-          // No projection (NULL) means the balance is not falling: good news, not a missing value.
-          .mappings([{ type: MappingType.SpecialValue, options: { match: SpecialValueMatch.Null, result: { text: 'not falling', color: 'green', index: 0 } } }]),
-        timeSeriesPanel({
-          title: 'Remaining credits over time',
-          description: "Each agent's remaining_credits at its last reply in each interval.",
-          // Whole five minutes from the rollup's latest balance, the range's ends from the table.
-          sql: `SELECT time, agent, remaining_credits
+export const remainingCredits: DashboardDef = {
+  id: 'credits',
+  uid: 'aksita-credits',
+  title: 'Aksita · Remaining credits',
+  description: 'Remaining Aksita credits per agent, usage per day and the projected run-out date.',
+  from: 'now-7d',
+  panels: [
+    {
+      id: 'remaining-credits',
+      kind: 'stat-per-row',
+      title: 'Remaining credits',
+      description: "Each agent's latest remaining_credits as of the end of the range (from its last reply at or before then, however old). Thresholds: red below 100, orange below 1000.",
+      sql: `SELECT agent, remaining_credits FROM (${latestCreditsAsOfEnd()}) ORDER BY agent`,
+      unit: CREDITS_UNIT,
+      columns: { agent: 'Agent', remaining_credits: 'Remaining credits' },
+      w: 12,
+      h: 5,
+      colorBackground: true,
+      thresholds: CREDIT_LEVELS,
+    },
+    {
+      id: 'days-left',
+      kind: 'stat-per-row',
+      title: 'Days until credits run out',
+      description:
+        'Projected days from the end of the range until the balance reaches 0, from a least-squares line through the balance at the end of every five minutes since the last top-up in the range (see Projected run-out). "not falling" (green) when the balance is flat or rising, or would last more than 10 years.',
+      sql: `SELECT agent, days_left FROM (${runOut()}) ORDER BY agent`,
+      unit: 'd',
+      columns: { agent: 'Agent', days_left: 'Days left' },
+      w: 12,
+      h: 5,
+      decimals: 1,
+      colorBackground: true,
+      thresholds: thresholds('red', [
+        [3, 'orange'],
+        [14, 'green'],
+      ]),
+      // No projection (NULL) means the balance is not falling: good news, not a missing value.
+      nullText: 'not falling',
+    },
+    {
+      id: 'credits-over-time',
+      kind: 'timeseries',
+      title: 'Remaining credits over time',
+      description: "Each agent's remaining_credits at its last reply in each interval.",
+      // Whole five minutes from the rollup's latest balance, the range's ends from the table.
+      sql: `SELECT time, agent, remaining_credits
 FROM (${latestCreditsPerAgent({ perInterval: true })})
 ORDER BY time, agent`,
-          unit: CREDITS_UNIT,
-        })
-          .displayName('${__field.labels.agent}')
-          .lineInterpolation(common.LineInterpolation.StepAfter)
-          // The same levels as the Remaining credits tiles, drawn as lines.
-          .thresholds(CREDIT_LEVELS())
-          .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed)),
-        timeSeriesPanel({
-          title: 'Credits used per day',
-          description:
-            "Credits consumed per agent per UTC day: the sum of drops in remaining_credits between the agent's consecutive replies, attributed to the day of the later reply. Rises (top-ups) are not usage and are ignored; the drop before the first reply in the range is not visible.",
-          sql: creditsUsedPerDay(),
-          unit: CREDITS_UNIT,
-        })
-          .displayName('${__field.labels.agent}')
-          .drawStyle(common.GraphDrawStyle.Bars)
-          .fillOpacity(80),
-        tablePanel({
-          title: 'Projected run-out',
-          description:
-            'Fit: ordinary least squares of remaining_credits against time, one point per five minutes with replies (the balance at their last reply), from the five minutes of the agent’s last top-up in the selected range (where its balance rose above the five minutes’ first, or their first above the previous last). Burn/day is minus the slope; the run-out date is where the fitted line reaches 0 (empty if the balance is flat or rising, or more than 10 years away).',
-          sql: `SELECT agent, latest AS remaining_credits, burn_per_day, run_out, days_left, fit_points FROM (${runOut()}) ORDER BY agent`,
-          unit: 'short',
-          columns: {
-            agent: 'Agent',
-            remaining_credits: { title: 'Remaining', unit: CREDITS_UNIT },
-            burn_per_day: { title: 'Burn / day', unit: CREDITS_UNIT },
-            run_out: 'Projected run-out',
-            days_left: { title: 'Days left', unit: 'd' },
-            fit_points: 'Five minutes in fit',
-          },
-          w: 14,
-        }),
-        tablePanel({
-          title: 'Replies where credits was not 0',
-          description: 'The spec says `credits` is always 0 for human replies. Replies that said otherwise are stored as sent and listed here (latest 100), so a change on Aksita’s side is noticed.',
-          sql: `SELECT agent, conversation_id, message_id, event_time, credits, remaining_credits
+      unit: CREDITS_UNIT,
+      seriesBy: 'agent',
+      stepped: true,
+      // The same levels as the Remaining credits tiles, drawn as lines.
+      thresholds: CREDIT_LEVELS,
+      thresholdLines: true,
+    },
+    {
+      id: 'credits-used-per-day',
+      kind: 'timeseries',
+      title: 'Credits used per day',
+      description:
+        "Credits consumed per agent per UTC day: the sum of drops in remaining_credits between the agent's consecutive replies, attributed to the day of the later reply. Rises (top-ups) are not usage and are ignored; the drop before the first reply in the range is not visible.",
+      sql: creditsUsedPerDay(),
+      unit: CREDITS_UNIT,
+      seriesBy: 'agent',
+      bars: true,
+    },
+    {
+      id: 'projected-run-out',
+      kind: 'table',
+      title: 'Projected run-out',
+      description:
+        'Fit: ordinary least squares of remaining_credits against time, one point per five minutes with replies (the balance at their last reply), from the five minutes of the agent’s last top-up in the selected range (where its balance rose above the five minutes’ first, or their first above the previous last). Burn/day is minus the slope; the run-out date is where the fitted line reaches 0 (empty if the balance is flat or rising, or more than 10 years away).',
+      sql: `SELECT agent, latest AS remaining_credits, burn_per_day, run_out, days_left, fit_points FROM (${runOut()}) ORDER BY agent`,
+      unit: 'short',
+      columns: {
+        agent: 'Agent',
+        remaining_credits: { title: 'Remaining', unit: CREDITS_UNIT },
+        burn_per_day: { title: 'Burn / day', unit: CREDITS_UNIT },
+        run_out: 'Projected run-out',
+        days_left: { title: 'Days left', unit: 'd' },
+        fit_points: 'Five minutes in fit',
+      },
+      w: 14,
+    },
+    {
+      id: 'credits-not-zero',
+      kind: 'table',
+      title: 'Replies where credits was not 0',
+      description: 'The spec says `credits` is always 0 for human replies. Replies that said otherwise are stored as sent and listed here (latest 100), so a change on Aksita’s side is noticed.',
+      sql: `SELECT agent, conversation_id, message_id, event_time, credits, remaining_credits
 FROM ${REPLIES}
 WHERE ${inRange()} AND credits != 0
 ORDER BY event_time DESC, agent, message_id
 LIMIT 100`,
-          unit: 'short',
-          columns: {
-            agent: 'Agent',
-            conversation_id: 'Conversation',
-            message_id: 'Message',
-            event_time: 'Event time',
-            credits: 'Credits',
-            remaining_credits: 'Remaining credits',
-          },
-          w: 10,
-        }),
-      ],
-    }),
-  );
+      unit: 'short',
+      columns: {
+        agent: 'Agent',
+        conversation_id: 'Conversation',
+        message_id: 'Message',
+        event_time: 'Event time',
+        credits: 'Credits',
+        remaining_credits: 'Remaining credits',
+      },
+      w: 10,
+    },
+  ],
+  annotations: [{ id: 'top-ups', name: 'Credit top-ups', color: 'green', sql: TOP_UPS }],
+};

@@ -19,10 +19,12 @@ export interface ReadApiOptions {
   scratchDir?: string;
   /** Opens another connection to the same data, one per export, within `limits` (see report-routes.ts). */
   openExportStore?: () => Promise<Store>;
+  /** The QUERY_MAX_CONCURRENT slots, when other routes on the listener share them. */
+  slots?: QuerySlots;
 }
 
 export async function readApi(app: FastifyInstance, opts: ReadApiOptions): Promise<void> {
-  const slots = new QuerySlots(opts.maxConcurrent);
+  const slots = opts.slots ?? new QuerySlots(opts.maxConcurrent);
   await app.register(queryRoutes, { store: opts.store, token: opts.token, limits: opts.limits, slots });
   await app.register(reportRoutes, {
     slots,

@@ -1,4 +1,4 @@
-// The read API's own HTTP listener: /api/query, /api/reports/* and /metrics, on QUERY_HOST and
+// The read API's own HTTP listener: /api/query, /api/reports/*, /metrics and the live dashboards, on QUERY_HOST and
 // QUERY_PORT (loopback by default), never on the webhook listener. Built without listening, so
 // tests use inject(). cli/pipeline.ts starts it in every role; a receiver-only one has no store
 // and serves /metrics alone.
@@ -8,6 +8,7 @@ import { AppError, isAppError } from '../core/errors.js';
 import type { Metrics } from '../core/metrics.js';
 import type { Store } from '../store/store.js';
 import { adminRoutes, type AdminOps } from './admin-routes.js';
+import { QuerySlots } from './query-slots.js';
 import { readApi } from './read-api.js';
 
 export interface ReadServerOptions {
@@ -21,6 +22,8 @@ export interface ReadServerOptions {
     scratchDir: string;
     /** Opens another connection to the same data for one export, within the query limits. */
     openExportStore?: () => Promise<Store>;
+    /** More routes on this listener (the live dashboards, live/), sharing the API's query slots. */
+    routes?: (app: FastifyInstance, slots: QuerySlots) => Promise<void>;
   };
   /** /api/admin/* behind its own token (erase, dead letters, backup); only with the read API. */
   admin?: { token: string; ops: AdminOps };
@@ -74,7 +77,12 @@ export async function buildReadServer(opts: ReadServerOptions): Promise<FastifyI
   app.get('/metrics', async (_req, reply) => {
     return reply.type(opts.metrics.registry.contentType).send(await opts.metrics.registry.metrics());
   });
-  if (opts.api) await app.register(readApi, { ...opts.api, limits: opts.query, maxConcurrent: opts.query.maxConcurrent });
+  if (opts.api) {
+    const { routes, ...api } = opts.api;
+    const slots = new QuerySlots(opts.query.maxConcurrent);
+    await app.register(readApi, { ...api, limits: opts.query, maxConcurrent: opts.query.maxConcurrent, slots });
+    if (routes) await routes(app, slots);
+  }
   // A plugin of its own: its token hook applies to these routes only.
   if (opts.api && opts.admin) await app.register(adminRoutes, opts.admin);
   return app;

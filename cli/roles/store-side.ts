@@ -7,6 +7,7 @@ import { clusterRunner } from '../../store/cluster-ddl.js';
 import { openStore } from '../../store/open-store.js';
 import { applyRetention } from '../../store/retention.js';
 import type { Store } from '../../store/store.js';
+import { liveRoutes } from '../../live/live-routes.js';
 import { dataOps } from '../data-ops.js';
 import type { RoleContext } from './role-parts.js';
 
@@ -24,6 +25,8 @@ export async function openStoreSide({ config, logger, parts }: RoleContext): Pro
   parts.admin = { token: await adminToken(config.dataDir, config.adminToken), ops: dataOps(store, config.dataDir) };
   const token = await queryToken(config.dataDir, config.queryToken);
   parts.api = { store, token, scratchDir: path.join(config.dataDir, 'run'), openExportStore: () => openStore(config, undefined, config.query) };
+  // The live dashboards on the same listener (README, "Live dashboards").
+  parts.api.routes = async (app, slots) => void (await app.register(liveRoutes, { store, token, limits: config.query, slots }));
   return store;
 }
 

@@ -1,7 +1,7 @@
 // The test-only expander follows the plugin's documented semantics (v4.19+, pkg/macros/macros.go
 // and CHDatasource.applyConditionalAll). Expected strings are written out by hand.
 import { describe, expect, it } from 'vitest';
-import { expandQuery, type ExpandContext } from './macro-expander.js';
+import { expandQuery, type ExpandContext } from '../../dashboards/macro-expander.js';
 
 // 2026-03-02T01:02:03.456Z .. 2026-03-03T04:05:06.789Z
 const FROM = Date.UTC(2026, 2, 2, 1, 2, 3, 456);

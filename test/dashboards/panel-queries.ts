@@ -4,7 +4,7 @@ import type { Dashboard, Panel } from '@grafana/grafana-foundation-sdk/dashboard
 import { buildAll } from '../../dashboards/all.js';
 import type { ClickHouseQuery } from '../../dashboards/clickhouse-query.js';
 import type { Store } from '../../store/store.js';
-import { expandQuery } from './macro-expander.js';
+import { expandQuery } from '../../dashboards/macro-expander.js';
 import type { Scenario } from './oracle.js';
 
 export interface PanelQuery {

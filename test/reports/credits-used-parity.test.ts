@@ -1,12 +1,12 @@
 // "Credits used" means one thing everywhere: the report (aksita.daily_agent_summary, migration 2)
 // and the Grafana panel "Credits used per day" (dashboards/remaining-credits.ts) must give the
 // same figure per day and agent for the same rows and range. The panel's SQL is expanded the way
-// Grafana and the ClickHouse plugin expand it (test/dashboards/macro-expander.ts).
+// Grafana and the ClickHouse plugin expand it (dashboards/macro-expander.ts).
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseReportRequest, type ReportInput } from '../../reports/report-params.js';
 import type { ChdbStore } from '../../store/chdb-store.js';
-import { expandQuery } from '../dashboards/macro-expander.js';
+import { expandQuery } from '../../dashboards/macro-expander.js';
 import { panelQueries, runTable } from '../dashboards/panel-queries.js';
 import { inRange } from './expected.js';
 import { openFixtureStore, REPLIES, toRow, type FixtureReply } from './fixture.js';

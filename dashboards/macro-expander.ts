@@ -1,11 +1,13 @@
-// Test-only stand-in for what Grafana and the ClickHouse plugin do to a panel's rawSql before
-// ClickHouse sees it, in the same order:
+// What Grafana and the ClickHouse plugin do to a panel's rawSql before ClickHouse sees it, in
+// the same order; the live page's server (live/) runs panels through it, and the dashboard tests
+// prove the SQL with it:
 //   1. front end, CHDatasource.applyConditionalAll: `$__conditionalAll(cond, $var)` -> `1=1`
 //      when the variable is All or empty, else `cond` (before variables are substituted);
 //   2. front end, templateSrv.replace: `$var`, `${var}`, `${var:format}`;
 //   3. back end, pkg/macros/macros.go (plugin v4.19+): $__timeFilter and friends.
 // Anything left that looks like a macro or variable is an error, so a panel cannot ship SQL
-// that only works here.
+// that only works here. Values are formatted as Grafana does (singlequote escapes quotes, not
+// backslashes): callers that take values from a request must restrict them first (live/).
 
 export interface ExpandContext {
   /** Range start and end, epoch milliseconds. */
