@@ -26,8 +26,8 @@ import type { Store } from '../store/store.js';
 import { retryUntilDone } from './retry.js';
 import { prepareBatch, storePrepared, type PreparedBatch } from './store-batch.js';
 
-// Inserts running at once, over all partitions: two keep the engine busy while one finishes
-// (BENCHMARKS.md, "Kafka consumer, pipelined").
+// Inserts running at once, over all partitions: bounds the engine's work and the converted
+// batches in flight; six at once were no faster (BENCHMARKS.md, "Kafka consumer, pipelined").
 const STORE_CONCURRENCY = 2;
 
 /** One batch on its partition's chain. */

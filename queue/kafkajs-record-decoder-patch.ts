@@ -2,7 +2,7 @@
 // by parsing the batch's first timestamp and offset from strings again for every record, and
 // its varlong delta one `Long` per byte; and it builds the headers object by spreading it once
 // per header. That was most of kafkajs's share of the consumer's thread and much of its garbage
-// (BENCHMARKS.md, "Kafka consumer"). This decoder gives the same record, field for field, with
+// (BENCHMARKS.md, "Kafka consumer, pipelined"). This decoder gives the same record, field for field, with
 // plain numbers where they are exact (below 2^53; Kafka offsets and millisecond timestamps are),
 // and kafkajs's own arithmetic otherwise. test/unit/kafkajs-record-decoder.test.ts compares both.
 //
