@@ -45,6 +45,8 @@ export interface ConsumerResult {
    * after batch 1 would leave that work out.
    */
   steadyRowsPerS?: number;
+  /** Kafka only: CPU of this process (every thread, the engine's included) a row, from the group join to the last row. */
+  cpuUsPerRow?: number;
   /** raw only: rows/s including building the JSONEachRow text from envelopes. */
   withJsonRowsPerS?: number;
 }
@@ -120,7 +122,11 @@ async function kafka(): Promise<ConsumerResult> {
   const config: KafkaConfig = { ...env.kafka!, topic: `bench-${job.prefix}`, groupId: `bench-${job.prefix}` };
   // The consumer logs when it joins its group: that is when the timing starts.
   const clock = drainClock(job.rows);
-  const logger = pino({ level: 'info' }, { write: (line: string) => void (line.includes('joined the consumer group') ? clock.start() : line.includes('"level":50') && process.stderr.write(line)) });
+  let cpuAtJoin: NodeJS.CpuUsage | undefined;
+  const logger = pino(
+    { level: 'info' },
+    { write: (line: string) => void (line.includes('joined the consumer group') ? (clock.start(), (cpuAtJoin ??= process.cpuUsage())) : line.includes('"level":50') && process.stderr.write(line)) },
+  );
   const client = createKafka(config, logger);
   await prepareTopic(client, config);
   const producer = client.producer();
@@ -142,8 +148,9 @@ async function kafka(): Promise<ConsumerResult> {
   });
   await consumer.start();
   const { rowsPerS } = await clock.done;
+  const cpu = process.cpuUsage(cpuAtJoin);
   await consumer.stop();
-  const result = { rows: job.rows, stored: await count(store), rowsPerS };
+  const result = { rows: job.rows, stored: await count(store), rowsPerS, cpuUsPerRow: (cpu.user + cpu.system) / job.rows };
   await store.close();
   return result;
 }

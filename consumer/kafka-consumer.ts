@@ -5,6 +5,16 @@
 // with backoff while the partition is paused, and nothing past unstored data is committed.
 // After a rebalance the new owner re-reads from the last commit; store-batch.ts's token and key
 // check make that replay harmless.
+//
+// Pipelined: kafkajs fetches again only once every batch of the last fetch is handled, so
+// eachBatch only hands a batch over: its conversion to the conversion queue (one batch at a
+// time, in arrival order, so that the first is ready first) and its insert and commit to its
+// partition's chain. kafkajs then fetches and decodes the next fetch while the engine inserts
+// this one. Per partition, inserts and commits stay in offset order and eachBatch waits for the
+// previous batch to be stored, so the fetch runs at most one fetch ahead of the engine. A chain
+// that cannot store a batch (stopping, a seek, a rebalance) stores and commits nothing after it
+// in the same group generation.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaConfig } from '../core/config.js';
@@ -14,7 +24,23 @@ import { fromKafkaMessage } from '../queue/kafka-message.js';
 import { prepareTopic } from '../queue/kafka-topic.js';
 import type { Store } from '../store/store.js';
 import { retryUntilDone } from '../core/retry.js';
-import { prepareBatch, storePrepared } from './store-batch.js';
+import { prepareBatch, storePrepared, type PreparedBatch } from './store-batch.js';
+
+// Inserts running at once, over all partitions: bounds the engine's work and the converted
+// batches in flight; six at once were no faster (BENCHMARKS.md, "Kafka consumer, pipelined").
+const STORE_CONCURRENCY = 2;
+
+/** One batch on its partition's chain. */
+interface ChainWork extends Pick<EachBatchPayload, 'heartbeat' | 'isRunning' | 'isStale' | 'pause'> {
+  topic: string;
+  partition: number;
+  highWatermark: string;
+  chunk: QueuedEnvelope[];
+  queueName: string;
+  epoch: number;
+  /** Its conversion, once started (cleared when it failed, so that a retry starts it again). */
+  prepared?: Promise<PreparedBatch>;
+}
 
 export interface KafkaReplyConsumerOptions {
   kafka: Kafka;
@@ -35,6 +61,19 @@ export class KafkaReplyConsumer {
   private joined = false;
   /** Events not yet stored, per partition owned, as of the last stored batch's fetch. */
   private readonly lag = new Map<number, number>();
+  /** Per partition: the inserts and commits handed over by eachBatch, in offset order. */
+  private readonly chains = new Map<number, Promise<void>>();
+  /** Bumped when a rebalance starts or the member joins: a chain's work from before commits nothing. */
+  private epoch = 0;
+  /** Per partition: the epoch in which its chain gave up on a batch (later batches of that epoch are not stored). */
+  private readonly broken = new Map<number, number>();
+  /** The last conversion handed over: each starts when the one before it ends. */
+  private converting: Promise<unknown> = Promise.resolve();
+  /** Inserts running now, and those waiting for a turn (at most STORE_CONCURRENCY at once). */
+  private storing = 0;
+  private readonly storeTurns: (() => void)[] = [];
+  /** eachBatch calls running now. */
+  private handling = 0;
 
   constructor(private readonly opts: KafkaReplyConsumerOptions) {
     this.consumer = opts.kafka.consumer({
@@ -50,7 +89,9 @@ export class KafkaReplyConsumer {
       sessionTimeout: 10_000,
       heartbeatInterval: 3_000,
     });
+    this.consumer.on(this.consumer.events.REBALANCING, () => void this.epoch++);
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.epoch++;
       this.joined = true;
       // Partitions owned before the rebalance are another member's to report now.
       this.lag.clear();
@@ -75,57 +116,141 @@ export class KafkaReplyConsumer {
     await this.consumer.subscribe({ topic: this.opts.config.topic, fromBeginning: true });
     await this.consumer.run({
       autoCommit: false,
-      // Two partitions' batches at a time: one is converted in JavaScript while the engine
-      // inserts the other. Each partition still has one batch in flight, in order.
+      // eachBatch only hands batches over (see handle); two at a time as before.
       partitionsConsumedConcurrently: 2,
       eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.handle(payload),
+      eachBatch: async (payload) => {
+        this.handling++;
+        try {
+          await this.handle(payload);
+        } finally {
+          this.handling--;
+        }
+      },
     });
   }
 
+  /**
+   * Hands the batch's conversion to the conversion queue and its insert and commit to the
+   * partition's chain, then returns once the partition's previous batch is stored: kafkajs
+   * fetches and decodes the next fetch while this one is converted and inserted, but never
+   * runs further ahead than that.
+   */
   private async handle({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }: EachBatchPayload): Promise<void> {
-    const { store, maxRows, metrics } = this.opts;
+    const { maxRows } = this.opts;
     const queueName = `kafka:${batch.topic}`;
-    const items: QueuedEnvelope[] = batch.messages.map((m) => ({ envelope: fromKafkaMessage(m), partition: batch.partition, offset: Number(m.offset) }));
-    const chunks: QueuedEnvelope[][] = [];
-    for (let i = 0; i < items.length; i += maxRows) chunks.push(items.slice(i, i + maxRows));
-    // The next chunk is converted while the engine inserts the current one.
-    let next = chunks.length > 0 ? prepareBatch(chunks[0]!, queueName) : undefined;
-    for (const [i, chunk] of chunks.entries()) {
-      const prepared = await next!;
-      next = i + 1 < chunks.length ? prepareBatch(chunks[i + 1]!, queueName) : undefined;
-      let resume: (() => void) | undefined;
-      let stale = false;
+    const epoch = this.epoch;
+    const { partition } = batch;
+    const items: QueuedEnvelope[] = batch.messages.map((m) => ({ envelope: fromKafkaMessage(m), partition, offset: Number(m.offset) }));
+    const before = this.chains.get(partition) ?? Promise.resolve();
+    for (let i = 0; i < items.length; i += maxRows) {
+      const chunk = items.slice(i, i + maxRows);
+      const previous = this.chains.get(partition) ?? Promise.resolve();
+      const work: ChainWork = { topic: batch.topic, partition, highWatermark: batch.highWatermark, chunk, queueName, epoch, heartbeat, isRunning, isStale, pause };
+      // Converted while earlier batches are inserted.
+      work.prepared = this.convert(chunk, queueName);
+      // Awaited on the chain; this only keeps a failure from counting as unhandled meanwhile.
+      work.prepared.catch(() => undefined);
+      const stored = previous.then(() => this.storeAndCommit(work));
+      this.chains.set(
+        partition,
+        stored.catch((err: unknown) => {
+          this.broken.set(partition, epoch);
+          this.opts.logger.error({ err, partition }, "a stored batch's commit failed");
+        }),
+      );
+    }
+    await before;
+    // kafkajs fetches this partition from past the batch next; the commit waits for the chain.
+    if (items.length > 0) resolveOffset(batch.messages.at(-1)!.offset);
+  }
+
+  private async storeAndCommit(work: ChainWork): Promise<void> {
+    const { store, metrics, logger } = this.opts;
+    const { topic, partition, chunk, epoch } = work;
+    const last = chunk.at(-1)!.offset;
+    let resume: (() => void) | undefined;
+    // Lost the partition (rebalance), a seek, or stopping: nothing from here on is stored or
+    // committed in this epoch; its next owner (or this member after rejoining) re-reads it.
+    const giveUp = () => !work.isRunning() || work.isStale() || this.epoch !== epoch || this.broken.get(partition) === epoch;
+    let stale = false;
+    try {
+      await retryUntilDone(
+        async () => {
+          if (giveUp()) return void (stale = true);
+          // A conversion that failed is done again.
+          const prepared = await (work.prepared ??= this.convert(chunk, work.queueName)).catch((err: unknown) => {
+            work.prepared = undefined;
+            throw err;
+          });
+          await this.storeTurn();
+          try {
+            await storePrepared(store, prepared, metrics);
+          } finally {
+            this.storeDone();
+          }
+        },
+        {
+          signal: this.abort.signal,
+          onError: (err, attempt) => {
+            metrics?.storeFailures.inc();
+            resume ??= work.pause();
+            logger.error({ err, attempt, partition }, 'storing a batch failed; partition paused, retrying');
+            work.heartbeat().catch(() => undefined);
+          },
+        },
+      );
+    } catch {
+      stale = true; // stopping while the store fails: nothing committed, nothing lost
+    } finally {
+      resume?.();
+    }
+    work.prepared = undefined;
+    if (!stale) {
       try {
+        // A failed commit is retried (the rows are stored); a rebalance meanwhile ends the tries,
+        // and the partition's next owner re-reads from the last commit (harmless, store-batch.ts).
         await retryUntilDone(
           async () => {
-            // Lost the partition (rebalance) or stopping: leave it uncommitted for its next owner.
-            if (!isRunning() || isStale()) return void (stale = true);
-            await storePrepared(store, prepared, metrics);
+            if (this.epoch !== epoch) return void (stale = true);
+            await this.consumer.commitOffsets([{ topic, partition, offset: String(last + 1) }]);
           },
-          {
-            signal: this.abort.signal,
-            onError: (err, attempt) => {
-              metrics?.storeFailures.inc();
-              resume ??= pause();
-              this.opts.logger.error({ err, attempt, partition: batch.partition }, 'storing a batch failed; partition paused, retrying');
-              heartbeat().catch(() => undefined);
-            },
-          },
+          { signal: this.abort.signal, onError: (err, attempt) => logger.warn({ err, attempt, partition }, 'committing a stored batch failed; retrying') },
         );
       } catch {
-        return; // stopping while the store fails: nothing committed, nothing lost
-      } finally {
-        resume?.();
+        stale = true;
       }
-      if (stale) return;
-      const last = chunk.at(-1)!.offset;
-      await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(last + 1) }]);
-      resolveOffset(String(last));
-      await heartbeat();
-      this.setLag(batch.partition, Number(batch.highWatermark) - (last + 1));
-      this.opts.onBatch?.(batch.partition, chunk.length);
     }
+    if (stale) {
+      // Later batches of this epoch must not be committed past this one. Nothing else to undo:
+      // stopping, a rebalance (kafkajs re-reads from the commits on joining) and a seek (kafkajs
+      // fetches from it) all move kafkajs's position back by themselves.
+      this.broken.set(partition, epoch);
+      return;
+    }
+    work.heartbeat().catch(() => undefined);
+    this.setLag(partition, Number(work.highWatermark) - (last + 1));
+    this.opts.onBatch?.(partition, chunk.length);
+  }
+
+  /** prepareBatch, queued behind the conversions handed over before it. */
+  private convert(chunk: QueuedEnvelope[], queueName: string): Promise<PreparedBatch> {
+    const prepared = this.converting.then(() => prepareBatch(chunk, queueName));
+    // The next conversion waits for this one to end, however it ends; its caller sees a failure.
+    this.converting = prepared.catch(() => undefined);
+    return prepared;
+  }
+
+  private async storeTurn(): Promise<void> {
+    if (this.storing < STORE_CONCURRENCY) this.storing++;
+    else await new Promise<void>((resolve) => this.storeTurns.push(resolve));
+  }
+
+  private storeDone(): void {
+    // The turn passes straight to the next waiting insert, or is freed.
+    const next = this.storeTurns.shift();
+    if (next) next();
+    else this.storing--;
   }
 
   /** The backlog gauge: what this member's partitions hold past their stored events, summed. */
@@ -140,6 +265,19 @@ export class KafkaReplyConsumer {
   async stop(): Promise<void> {
     // A store that keeps failing must not hold shutdown forever: give it a bounded chance.
     const timer = setTimeout(() => this.abort.abort(), 10_000);
+    // No new fetches; the batches handed over are stored and committed while still in the group.
+    try {
+      this.consumer.pause([{ topic: this.opts.config.topic }]);
+    } catch {
+      // not running yet: nothing handed over
+    }
+    while (!this.abort.signal.aborted) {
+      const pending = [...this.chains.values()];
+      await Promise.all(pending);
+      const settled = this.handling === 0 && pending.length === this.chains.size && [...this.chains.values()].every((c, i) => c === pending[i]);
+      if (settled) break;
+      await sleep(10);
+    }
     await this.consumer.disconnect();
     clearTimeout(timer);
     this.abort.abort();

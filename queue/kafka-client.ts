@@ -6,6 +6,8 @@ import type { KafkaConfig } from '../core/config.js';
 import { tlsOptions, type KafkaSecurity } from '../core/kafka-security.js';
 // Before any kafkajs connection exists: stops its negative-delay timer (see the file).
 import './kafkajs-request-queue-patch.js';
+// Before the first fetch: a record decoder without 64-bit arithmetic per record (see the file).
+import './kafkajs-record-decoder-patch.js';
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
