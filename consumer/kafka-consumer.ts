@@ -24,6 +24,7 @@ import { fromKafkaMessage } from '../queue/kafka-message.js';
 import { prepareTopic } from '../queue/kafka-topic.js';
 import type { Store } from '../store/store.js';
 import { retryUntilDone } from '../core/retry.js';
+import { PartitionBacklog } from './partition-backlog.js';
 import { prepareBatch, storePrepared, type PreparedBatch } from './store-batch.js';
 
 // Inserts running at once, over all partitions: bounds the engine's work and the converted
@@ -34,7 +35,6 @@ const STORE_CONCURRENCY = 2;
 interface ChainWork extends Pick<EachBatchPayload, 'heartbeat' | 'isRunning' | 'isStale' | 'pause'> {
   topic: string;
   partition: number;
-  highWatermark: string;
   chunk: QueuedEnvelope[];
   queueName: string;
   epoch: number;
@@ -59,8 +59,8 @@ export class KafkaReplyConsumer {
   private readonly abort = new AbortController();
   /** In the group and fetching: set on each join, cleared when the consumer crashes or stops (kafkajs rejoins after a crash). */
   private joined = false;
-  /** Events not yet stored, per partition owned, as of the last stored batch's fetch. */
-  private readonly lag = new Map<number, number>();
+  /** Events not yet stored, per partition owned. */
+  private readonly backlog: PartitionBacklog;
   /** Per partition: the inserts and commits handed over by eachBatch, in offset order. */
   private readonly chains = new Map<number, Promise<void>>();
   /** Bumped when a rebalance starts or the member joins: a chain's work from before commits nothing. */
@@ -76,6 +76,7 @@ export class KafkaReplyConsumer {
   private handling = 0;
 
   constructor(private readonly opts: KafkaReplyConsumerOptions) {
+    this.backlog = new PartitionBacklog(opts.metrics?.queueBacklog);
     this.consumer = opts.kafka.consumer({
       groupId: opts.config.groupId,
       allowAutoTopicCreation: false,
@@ -94,8 +95,7 @@ export class KafkaReplyConsumer {
       this.epoch++;
       this.joined = true;
       // Partitions owned before the rebalance are another member's to report now.
-      this.lag.clear();
-      this.opts.metrics?.queueBacklog.set(0);
+      this.backlog.clear();
       opts.logger.info({ assignment: payload.memberAssignment }, 'joined the consumer group');
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
@@ -142,11 +142,12 @@ export class KafkaReplyConsumer {
     const epoch = this.epoch;
     const { partition } = batch;
     const items: QueuedEnvelope[] = batch.messages.map((m) => ({ envelope: fromKafkaMessage(m), partition, offset: Number(m.offset) }));
+    this.backlog.fetched(partition, Number(batch.highWatermark), items[0]?.offset);
     const before = this.chains.get(partition) ?? Promise.resolve();
     for (let i = 0; i < items.length; i += maxRows) {
       const chunk = items.slice(i, i + maxRows);
       const previous = this.chains.get(partition) ?? Promise.resolve();
-      const work: ChainWork = { topic: batch.topic, partition, highWatermark: batch.highWatermark, chunk, queueName, epoch, heartbeat, isRunning, isStale, pause };
+      const work: ChainWork = { topic: batch.topic, partition, chunk, queueName, epoch, heartbeat, isRunning, isStale, pause };
       // Converted while earlier batches are inserted.
       work.prepared = this.convert(chunk, queueName);
       // Awaited on the chain; this only keeps a failure from counting as unhandled meanwhile.
@@ -229,7 +230,7 @@ export class KafkaReplyConsumer {
       return;
     }
     work.heartbeat().catch(() => undefined);
-    this.setLag(partition, Number(work.highWatermark) - (last + 1));
+    this.backlog.stored(partition, last + 1);
     this.opts.onBatch?.(partition, chunk.length);
   }
 
@@ -251,14 +252,6 @@ export class KafkaReplyConsumer {
     const next = this.storeTurns.shift();
     if (next) next();
     else this.storing--;
-  }
-
-  /** The backlog gauge: what this member's partitions hold past their stored events, summed. */
-  private setLag(partition: number, events: number): void {
-    this.lag.set(partition, Math.max(0, events));
-    let total = 0;
-    for (const n of this.lag.values()) total += n;
-    this.opts.metrics?.queueBacklog.set(total);
   }
 
   /** Stops fetching, lets the current batch finish storing and committing, leaves the group. */

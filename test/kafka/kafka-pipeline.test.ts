@@ -5,6 +5,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { KafkaConfig } from '../../core/config.js';
 import { KafkaReplyConsumer } from '../../consumer/kafka-consumer.js';
+import { createMetrics } from '../../core/metrics.js';
 import type { Envelope } from '../../queue/envelope.js';
 import { createKafka } from '../../queue/kafka-client.js';
 import { ChdbStore } from '../../store/chdb-store.js';
@@ -137,6 +138,30 @@ describe('Kafka publisher and consumer group', () => {
     await waitFor(async () => (await committed()) === 120, 'offsets committed after storing');
     expect(await countTopic(config.topic)).toBe(120);
     expect(await duplicates(config.topic)).toBe(0);
+  });
+
+  it('a store that fails after catching up shows the waiting events as backlog, then none', async () => {
+    const config = kafkaConfig();
+    const { p } = await publisher(config);
+    const state = { failing: false };
+    const failing = Object.assign(Object.create(store) as Store, {
+      insertReplies: async (...args: Parameters<Store['insertReplies']>) => {
+        if (state.failing) throw new Error('injected: ClickHouse refused the insert');
+        return store.insertReplies(...args);
+      },
+    });
+    const metrics = createMetrics();
+    const backlog = async () => (await metrics.queueBacklog.get()).values[0]?.value ?? 0;
+    const c = new KafkaReplyConsumer({ kafka: createKafka(config, logger), config, store: failing, maxRows: 500, maxWaitMs: 100, logger, metrics });
+    cleanups.push(() => c.stop());
+    await c.start();
+    await Promise.all(Array.from({ length: 20 }, () => p.publish(envelope())));
+    await waitFor(async () => (await countTopic(config.topic)) === 20 && (await backlog()) === 0, 'caught up');
+    state.failing = true;
+    await Promise.all(Array.from({ length: 30 }, () => p.publish(envelope())));
+    await waitFor(async () => (await backlog()) === 30, 'the 30 unstored events in the backlog gauge');
+    state.failing = false;
+    await waitFor(async () => (await countTopic(config.topic)) === 50 && (await backlog()) === 0, 'stored after the store recovered');
   });
 
   it('two consumers in one group, with rebalances mid-stream, store everything exactly once', async () => {
