@@ -25,11 +25,8 @@ import { prepareTopic } from '../queue/kafka-topic.js';
 import type { Store } from '../store/store.js';
 import { retryUntilDone } from '../core/retry.js';
 import { PartitionBacklog } from './partition-backlog.js';
-import { prepareBatch, storePrepared, type PreparedBatch } from './store-batch.js';
-
-// Inserts running at once, over all partitions: bounds the engine's work and the converted
-// batches in flight; six at once were no faster (BENCHMARKS.md, "Kafka consumer, pipelined").
-const STORE_CONCURRENCY = 2;
+import { BatchStages } from './batch-stages.js';
+import type { PreparedBatch } from './store-batch.js';
 
 /** One batch on its partition's chain. */
 interface ChainWork extends Pick<EachBatchPayload, 'heartbeat' | 'isRunning' | 'isStale' | 'pause'> {
@@ -67,11 +64,8 @@ export class KafkaReplyConsumer {
   private epoch = 0;
   /** Per partition: the epoch in which its chain gave up on a batch (later batches of that epoch are not stored). */
   private readonly broken = new Map<number, number>();
-  /** The last conversion handed over: each starts when the one before it ends. */
-  private converting: Promise<unknown> = Promise.resolve();
-  /** Inserts running now, and those waiting for a turn (at most STORE_CONCURRENCY at once). */
-  private storing = 0;
-  private readonly storeTurns: (() => void)[] = [];
+  /** Conversions and inserts, shared by the partitions' chains. */
+  private readonly stages = new BatchStages();
   /** eachBatch calls running now. */
   private handling = 0;
 
@@ -149,7 +143,7 @@ export class KafkaReplyConsumer {
       const previous = this.chains.get(partition) ?? Promise.resolve();
       const work: ChainWork = { topic: batch.topic, partition, chunk, queueName, epoch, heartbeat, isRunning, isStale, pause };
       // Converted while earlier batches are inserted.
-      work.prepared = this.convert(chunk, queueName);
+      work.prepared = this.stages.convert(chunk, queueName);
       // Awaited on the chain; this only keeps a failure from counting as unhandled meanwhile.
       work.prepared.catch(() => undefined);
       const stored = previous.then(() => this.storeAndCommit(work));
@@ -180,16 +174,11 @@ export class KafkaReplyConsumer {
         async () => {
           if (giveUp()) return void (stale = true);
           // A conversion that failed is done again.
-          const prepared = await (work.prepared ??= this.convert(chunk, work.queueName)).catch((err: unknown) => {
+          const prepared = await (work.prepared ??= this.stages.convert(chunk, work.queueName)).catch((err: unknown) => {
             work.prepared = undefined;
             throw err;
           });
-          await this.storeTurn();
-          try {
-            await storePrepared(store, prepared, metrics);
-          } finally {
-            this.storeDone();
-          }
+          await this.stages.store(store, prepared, metrics);
         },
         {
           signal: this.abort.signal,
@@ -232,26 +221,6 @@ export class KafkaReplyConsumer {
     work.heartbeat().catch(() => undefined);
     this.backlog.stored(partition, last + 1);
     this.opts.onBatch?.(partition, chunk.length);
-  }
-
-  /** prepareBatch, queued behind the conversions handed over before it. */
-  private convert(chunk: QueuedEnvelope[], queueName: string): Promise<PreparedBatch> {
-    const prepared = this.converting.then(() => prepareBatch(chunk, queueName));
-    // The next conversion waits for this one to end, however it ends; its caller sees a failure.
-    this.converting = prepared.catch(() => undefined);
-    return prepared;
-  }
-
-  private async storeTurn(): Promise<void> {
-    if (this.storing < STORE_CONCURRENCY) this.storing++;
-    else await new Promise<void>((resolve) => this.storeTurns.push(resolve));
-  }
-
-  private storeDone(): void {
-    // The turn passes straight to the next waiting insert, or is freed.
-    const next = this.storeTurns.shift();
-    if (next) next();
-    else this.storing--;
   }
 
   /** Stops fetching, lets the current batch finish storing and committing, leaves the group. */
