@@ -1,19 +1,20 @@
 // Starts a real single-node Apache Kafka broker (KRaft, broker+controller in
 // one JVM) from the Maven Central jars fetched by fetch-jars.sh.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { appendFileSync, closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
+import { clusterIdText } from './cluster-id.js';
 import { ensureJars } from './jars.js';
 import { follow, readTail } from './log-file.js';
+import { freePort, isFree } from './ports.js';
 import { scramFormatArgs, secureProperties, type SecureListenerOptions, type SecurePorts } from './secure-listeners.js';
 import { log4j2Properties, serverProperties } from './server-config.js';
 import { startWatchdog } from './watchdog.js';
 
+export { clusterIdText } from './cluster-id.js';
 export { ensureJars } from './jars.js';
 
 export interface BrokerOptions {
@@ -239,38 +240,5 @@ function runTool(args: string[], cwd: string): Promise<void> {
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     child.once('error', (e) => rej(new Error(`failed to spawn ${java}: ${e.message}`)));
     child.once('close', (code) => (code === 0 ? res() : rej(new Error(`kafka-storage format failed (exit ${code}):\n${output.slice(-4000)}`))));
-  });
-}
-
-/**
- * A new cluster id in Kafka's Uuid text form (base64url of 16 bytes). One that starts with "-"
- * reads as an option to the format tool ("--cluster-id: expected one argument"), one run in 64:
- * Kafka's own Uuid.randomUuid() draws again in that case, and so does this.
- */
-export function clusterIdText(): string {
-  for (;;) {
-    const id = randomBytes(16).toString('base64url');
-    if (!id.startsWith('-')) return id;
-  }
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((res) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', () => res(false));
-    srv.listen(port, '127.0.0.1', () => srv.close(() => res(true)));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => res(port));
-    });
   });
 }
