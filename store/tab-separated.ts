@@ -2,7 +2,7 @@
 // several times faster than JSON, and JavaScript writes it several times faster than
 // JSON.stringify builds JSON rows (BENCHMARKS.md, "Consumer"); the escaping below is the
 // format's own (ClickHouse docs, "TabSeparated: data formatting"), checked by a round trip
-// through the engine in the store contract (test/store/store-contract.ts).
+// through the engine in the store contract (test/store/store-contract-inserts.ts).
 
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 

@@ -2,11 +2,14 @@
 // docker-compose package parses and validates the file without a Docker engine), its
 // normalised YAML turned into JSON by PyYAML, the YAML library docker-compose itself runs on.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/** A repository file's text. */
+export const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 
 /** Grafana's read-only ClickHouse account, and the server settings it depends on (mounted by docker-compose.yml). */
 export const CLICKHOUSE_USERS_FILE = 'tools/clickhouse/users.d/grafana-reader.xml';

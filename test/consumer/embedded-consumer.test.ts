@@ -1,69 +1,17 @@
 // The consumer on a real embedded log and real chDB: batching, exactly-once across replays
-// with different batch boundaries, store failures injected at the store boundary, dead letters.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// with different batch boundaries, dead letters, and a clean stop.
+import { describe, expect, it } from 'vitest';
 import { EmbeddedConsumer } from '../../consumer/embedded-consumer.js';
 import { prepareBatch, storePrepared } from '../../consumer/store-batch.js';
-import { EmbeddedLog } from '../../queue/embedded-log.js';
 import { embeddedQueueName } from '../../queue/log-identity.js';
-import type { Envelope } from '../../queue/envelope.js';
-import { ChdbStore } from '../../store/chdb-store.js';
+import type { ChdbStore } from '../../store/chdb-store.js';
 import type { Store } from '../../store/store.js';
 import { samplePayload } from '../helpers/sign.js';
-import { tempDir } from '../helpers/temp-dir.js';
-
-const envelope = (payload: Record<string, unknown> = samplePayload()): Envelope => ({
-  body: Buffer.from(JSON.stringify(payload)),
-  key: String(payload.conversation_id),
-  agent: 'default',
-  receivedAtMs: Date.now(),
-  signature: 'valid',
-});
-
-/** The real store, with inserts that fail while `failures` is positive. */
-function failingStore(store: Store, state: { failures: number; attempts: number }): Store {
-  return Object.assign(Object.create(store) as Store, {
-    insertReplies: async (...args: Parameters<Store['insertReplies']>) => {
-      state.attempts += 1;
-      if (state.failures > 0) {
-        state.failures -= 1;
-        throw new Error('injected: ClickHouse refused the insert');
-      }
-      return store.insertReplies(...args);
-    },
-  });
-}
+import { embeddedConsumerSetup, envelope } from './consumer-fixtures.js';
 
 describe('embedded consumer', () => {
-  let dir: Awaited<ReturnType<typeof tempDir>>;
   let store: ChdbStore;
-  let n = 0;
-
-  beforeAll(async () => {
-    dir = await tempDir();
-    store = await ChdbStore.open(dir.path);
-    await store.migrate();
-  });
-  afterAll(async () => {
-    await store.close();
-    await dir.remove();
-  });
-
-  const dirs = new WeakMap<EmbeddedLog, string>();
-  const logDir = (log: EmbeddedLog) => dirs.get(log)!;
-  const openLog = async (path: string) => {
-    const log = await EmbeddedLog.open({ dir: path });
-    dirs.set(log, path);
-    return log;
-  };
-  // Each log is a new incarnation starting at offset 0, as after deleting a queue directory.
-  const freshLog = async () => openLog(`${dir.path}/log-${++n}`);
-  const count = async (where = '1') => Number((await store.query(`SELECT count() FROM aksita.human_agent_replies WHERE ${where}`, { format: 'TSV' })).toString().trim());
-  /** Runs the consumer until the log is fully committed. */
-  async function drain(log: EmbeddedLog, consumer: EmbeddedConsumer): Promise<void> {
-    consumer.start();
-    while (log.committed < log.end) await new Promise<void>((resolve) => setImmediate(resolve));
-    await consumer.stop();
-  }
+  const { logDir, openLog, freshLog, count, drain } = embeddedConsumerSetup((s) => (store = s));
 
   it('forms batches of at most BATCH_MAX_ROWS and commits after each', async () => {
     const log = await freshLog();
@@ -103,7 +51,7 @@ describe('embedded consumer', () => {
     await storePrepared(store, await prepareBatch(await log.read(120), await embeddedQueueName(logDir(log))));
     await log.close();
     // Second life: the log replays from 0 and forms batches of 70.
-    const reopened = await openLog(`${dir.path}/log-${n}`);
+    const reopened = await openLog(logDir(log));
     expect(reopened.committed).toBe(0);
     await drain(reopened, new EmbeddedConsumer({ log: reopened, queueName: await embeddedQueueName(logDir(reopened)), store, maxRows: 70, maxWaitMs: 10 }));
     expect(await count(`additional_context = '${tag}'`)).toBe(300);
@@ -139,28 +87,6 @@ describe('embedded consumer', () => {
     await log.close();
   });
 
-  it('while the store keeps failing, the consumer holds at most two batches: the log grows on disk, not in memory', async () => {
-    const log = await freshLog();
-    await Promise.all(Array.from({ length: 100 }, () => log.append(envelope())));
-    let read = 0;
-    const counted = Object.assign(Object.create(log) as EmbeddedLog, {
-      read: async (...args: Parameters<EmbeddedLog['read']>) => {
-        const records = await log.read(...args);
-        read += records.length;
-        return records;
-      },
-    });
-    const state = { failures: Number.POSITIVE_INFINITY, attempts: 0 };
-    const consumer = new EmbeddedConsumer({ log: counted, queueName: await embeddedQueueName(logDir(log)), store: failingStore(store, state), maxRows: 10, maxWaitMs: 10 });
-    consumer.start();
-    while (state.attempts < 4) await new Promise<void>((resolve) => setImmediate(resolve));
-    await consumer.stop();
-    // The failing batch and the one converted behind it; nothing past them.
-    expect(read).toBeLessThanOrEqual(20);
-    expect(log.committed).toBe(0);
-    await log.close();
-  });
-
   it('the same body twice in one batch or across batches is stored once', async () => {
     const log = await freshLog();
     const payload = samplePayload();
@@ -170,45 +96,6 @@ describe('embedded consumer', () => {
     await log.append(envelope(payload));
     await drain(log, new EmbeddedConsumer({ log, queueName: await embeddedQueueName(logDir(log)), store, maxRows: 10, maxWaitMs: 10 }));
     expect(await count(`message_id = '${payload.message_id}'`)).toBe(1);
-    await log.close();
-  });
-
-  it('while the store fails, nothing is committed; then the consumer catches up with nothing lost or doubled', async () => {
-    const log = await freshLog();
-    const tag = `fail-${Date.now()}`;
-    await Promise.all(Array.from({ length: 50 }, () => log.append(envelope(samplePayload({ additional_context: tag })))));
-    const state = { failures: 3, attempts: 0 };
-    const errors: unknown[] = [];
-    const consumer = new EmbeddedConsumer({ log, queueName: await embeddedQueueName(logDir(log)), store: failingStore(store, state), maxRows: 20, maxWaitMs: 10, onError: (e) => errors.push(e) });
-    consumer.start();
-    while (state.attempts < 3) {
-      expect(log.committed).toBe(0); // never committed past unstored data
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-    while (log.committed < log.end) await new Promise<void>((resolve) => setImmediate(resolve));
-    await consumer.stop();
-    expect(errors).toHaveLength(3);
-    expect(await count(`additional_context = '${tag}'`)).toBe(50);
-    await log.close();
-  });
-
-  it('a consumer position that cannot be written for a while (a full disk) is retried: the consumer stays healthy and catches up', async () => {
-    const log = await freshLog();
-    const tag = `pos-${Date.now()}`;
-    await Promise.all(Array.from({ length: 30 }, () => log.append(envelope(samplePayload({ additional_context: tag })))));
-    const commit = log.commit.bind(log);
-    let failures = 2;
-    const flaky = Object.assign(Object.create(log) as EmbeddedLog, {
-      commit: (seq: number) => (failures-- > 0 ? Promise.reject(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })) : commit(seq)),
-    });
-    const errors: unknown[] = [];
-    const consumer = new EmbeddedConsumer({ log: flaky, queueName: await embeddedQueueName(logDir(log)), store, maxRows: 10, maxWaitMs: 10, onError: (e) => errors.push(e) });
-    consumer.start();
-    while (log.committed < log.end) await new Promise<void>((resolve) => setImmediate(resolve));
-    expect(consumer.healthy).toBe(true);
-    await consumer.stop();
-    expect(errors.map((e) => (e as NodeJS.ErrnoException).code)).toEqual(['ENOSPC', 'ENOSPC']);
-    expect(await count(`additional_context = '${tag}'`)).toBe(30);
     await log.close();
   });
 

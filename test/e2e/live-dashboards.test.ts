@@ -7,9 +7,10 @@ import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARDS } from '../../dashboards/definitions.js';
+import { HOUR, openChromium, panelsLoaded, replyPayload, tileValue } from '../helpers/live-page.js';
 import { BIN, ROOT, startPipeline, waitFor, type PipelineProcess } from '../helpers/pipeline-process.js';
 import { sign } from '../helpers/sign.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -17,7 +18,6 @@ import { tempDir } from '../helpers/temp-dir.js';
 const run = promisify(execFile);
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 const SECRETS = { sales: 'sales-secret', support: 'support-secret' };
-const HOUR = 3_600_000;
 const NOW = Date.now();
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -31,20 +31,7 @@ const consoleErrors: string[] = [];
 let sent = 0;
 
 /** A reply of `agent` `hoursAgo` hours ago; several per conversation, a falling balance. */
-function payload(agent: string, i: number, hoursAgo: number, extra: Record<string, unknown> = {}) {
-  const at = new Date(NOW - hoursAgo * HOUR);
-  return {
-    response: i % 3 === 0 ? ['part one', 'part two'] : ['a reply'],
-    message_id: `${agent}-m${i}`,
-    conversation_id: `${agent}-c${i % 5}`,
-    credits: 0,
-    remaining_credits: 5000 - i * 40,
-    additional_context: '',
-    source: 'human_agent',
-    timestamp: at.toISOString().replace('Z', '+00:00'),
-    ...extra,
-  };
-}
+const payload = (agent: string, i: number, hoursAgo: number, extra?: Record<string, unknown>) => replyPayload(NOW, agent, i, hoursAgo, extra);
 
 async function send(agent: keyof typeof SECRETS, body: unknown): Promise<void> {
   const raw = JSON.stringify(body);
@@ -57,11 +44,8 @@ const cli = async (...args: string[]) => (await run(process.execPath, [BIN, ...a
 const sqlNumber = async (sql: string) => Number((await cli('sql', sql, '--format', 'TSV')).trim());
 
 /** Waits until every panel of the shown dashboard has answered for the state now in the URL. */
-async function loaded(pg: Page = page): Promise<void> {
-  await expect.poll(async () => (await pg.getAttribute('body', 'data-loaded')) === new URL(pg.url()).search.slice(1), { timeout: 60_000, interval: 50 }).toBe(true);
-}
-
-const tile = async (panel: string, pg: Page = page) => pg.locator(`[data-panel="${panel}"] .stat-value`).first().getAttribute('data-value').then(Number);
+const loaded = (pg: Page = page) => panelsLoaded(pg);
+const tile = (panel: string, pg: Page = page) => tileValue(panel, pg);
 
 beforeAll(async () => {
   dir = await tempDir();
@@ -75,13 +59,7 @@ beforeAll(async () => {
   await fetch(`${p.url}/webhook/support`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-webhook-signature': sign(bad, SECRETS.support) }, body: bad });
   await waitFor(async () => (await p.query('SELECT (SELECT count() FROM aksita.human_agent_replies) + (SELECT count() FROM aksita.dead_letters)')).trim() === String(sent + 1), 'every event stored');
 
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
-  context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  page = await context.newPage();
-  const origin = new URL(p.queryUrl).origin;
-  page.on('request', (r) => new URL(r.url()).origin !== origin && outside.push(r.url()));
-  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-  page.on('pageerror', (e) => consoleErrors.push(e.message));
+  ({ browser, context, page } = await openChromium(new URL(p.queryUrl).origin, outside, consoleErrors));
   loginUrl = (await cli('open', '--no-browser')).trim();
   await mkdir(ARTIFACTS, { recursive: true });
 }, 180_000);
