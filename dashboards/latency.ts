@@ -1,6 +1,6 @@
 // Latency: how late replies reach us, how long we take to store them, and how long customers
 // wait between human replies.
-import type { DashboardDef } from './panel-def.js';
+import { REPLY_COLUMNS, type DashboardDef } from './panel-def.js';
 import { ROLLUP_5M, ROLLUP_SECONDS } from './rollup-sql.js';
 import { DELIVERY_MS, inRange, PIPELINE_MS, REPLIES } from './sql.js';
 
@@ -169,10 +169,7 @@ ORDER BY delivery DESC, agent, message_id
 LIMIT 20`,
       unit: 'short',
       columns: {
-        agent: 'Agent',
-        conversation_id: 'Conversation',
-        message_id: 'Message',
-        event_time: 'Event time',
+        ...REPLY_COLUMNS,
         received_at: 'Received',
         delivery: { title: 'Delivery latency', unit: 'ms' },
       },

@@ -67,4 +67,7 @@ export interface DashboardDef {
   annotations?: readonly AnnotationDef[];
 }
 
+/** The columns that name one reply, shown first in the reply-level tables. */
+export const REPLY_COLUMNS = { agent: 'Agent', conversation_id: 'Conversation', message_id: 'Message', event_time: 'Event time' } as const;
+
 export const thresholds = (base: string, steps: Thresholds['steps']): Thresholds => ({ base, steps });

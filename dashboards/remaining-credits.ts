@@ -1,7 +1,7 @@
 // Remaining credits: each agent's Aksita balance as reported with every reply, how fast it
 // falls, and when it will run out. The long SQL is in credits-sql.ts.
 import { creditsUsedPerDay, runOut, TOP_UPS } from './credits-sql.js';
-import { thresholds, type DashboardDef } from './panel-def.js';
+import { REPLY_COLUMNS, thresholds, type DashboardDef } from './panel-def.js';
 import { latestCreditsAsOfEnd, latestCreditsPerAgent } from './rollup-sql.js';
 import { inRange, REPLIES } from './sql.js';
 
@@ -113,10 +113,7 @@ ORDER BY event_time DESC, agent, message_id
 LIMIT 100`,
       unit: 'short',
       columns: {
-        agent: 'Agent',
-        conversation_id: 'Conversation',
-        message_id: 'Message',
-        event_time: 'Event time',
+        ...REPLY_COLUMNS,
         credits: 'Credits',
         remaining_credits: 'Remaining credits',
       },
