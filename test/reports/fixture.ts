@@ -99,8 +99,9 @@ export function senderTimestamp(r: FixtureReply): string {
   return `${local}${sign}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
 }
 
-export function toRow(r: FixtureReply, offset: number): ReplyRow {
-  const body = {
+/** The webhook body Aksita would have sent for a fixture reply. */
+export function fixtureBody(r: FixtureReply) {
+  return {
     response: r.response,
     conversation_id: r.conversationId,
     message_id: r.messageId,
@@ -110,6 +111,10 @@ export function toRow(r: FixtureReply, offset: number): ReplyRow {
     source: 'human_agent',
     timestamp: senderTimestamp(r),
   };
+}
+
+export function toRow(r: FixtureReply, offset: number): ReplyRow {
+  const body = fixtureBody(r);
   return {
     agent: r.agent,
     message_id: r.messageId,

@@ -12,7 +12,7 @@ import { ChdbStore } from '../../store/chdb-store.js';
 import { BIN, ROOT, startPipeline, waitFor } from '../helpers/pipeline-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { compareSummary, expectedSummary } from './expected.js';
-import { loadFixture, REPLIES, senderTimestamp } from './fixture.js';
+import { fixtureBody, loadFixture, REPLIES } from './fixture.js';
 import { csvObjects } from './read-back.js';
 
 const run = promisify(execFile);
@@ -150,16 +150,7 @@ describe('through the running process', () => {
     const replies = REPLIES.slice(0, 40);
     try {
       for (const r of replies) {
-        const body = JSON.stringify({
-          response: r.response,
-          conversation_id: r.conversationId,
-          message_id: r.messageId,
-          credits: r.credits,
-          remaining_credits: r.remaining,
-          additional_context: '',
-          source: 'human_agent',
-          timestamp: senderTimestamp(r),
-        });
+        const body = JSON.stringify(fixtureBody(r));
         const res = await fetch(`${pipeline.url}/webhook/${r.agent}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
         expect(res.status).toBe(200);
       }
