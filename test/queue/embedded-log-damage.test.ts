@@ -4,7 +4,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EmbeddedLog } from '../../queue/embedded-log.js';
-import { tempDirEach } from '../helpers/temp-dir.js';
+import { tempDirEach } from '../helpers/temp-dir-each.js';
 import { segmentFiles } from './log-fixtures.js';
 import { fill, flipped, framed, framedBytes, writeAt } from './segment-fixtures.js';
 

@@ -4,7 +4,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EmbeddedLog } from '../../queue/embedded-log.js';
-import { tempDirEach } from '../helpers/temp-dir.js';
+import { tempDirEach } from '../helpers/temp-dir-each.js';
 import { envelope, readAll, segmentFiles } from './log-fixtures.js';
 import { fill } from './segment-fixtures.js';
 
