@@ -128,12 +128,21 @@ function saslSettings(e: KafkaSecurityEnv): KafkaSasl | undefined {
   return { mechanism, username: e.KAFKA_SASL_USERNAME, password };
 }
 
+/** No OAUTHBEARER token to send: the file or command named by the settings gave none (kafka-security-errors.ts names it). */
+export class KafkaTokenError extends Error {
+  override readonly name = 'KafkaTokenError';
+}
+
 /** Files written by editors and `echo` end with a newline that is not part of the secret. */
 const withoutFinalNewline = (text: string) => text.replace(/\r?\n$/, '');
 
 async function readToken(file: string): Promise<string> {
-  const token = (await readFile(file, 'utf8')).trim();
-  if (!token) throw new Error(`KAFKA_SASL_OAUTHBEARER_TOKEN_FILE ${file} is empty`);
+  const token = (
+    await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      throw new KafkaTokenError(`KAFKA_SASL_OAUTHBEARER_TOKEN_FILE ${file} cannot be read (${err.code ?? err.message})`);
+    })
+  ).trim();
+  if (!token) throw new KafkaTokenError(`KAFKA_SASL_OAUTHBEARER_TOKEN_FILE ${file} is empty`);
   return token;
 }
 
@@ -141,7 +150,7 @@ async function runTokenCommand(command: string): Promise<string> {
   // The command line may hold a client secret: the error says how it ended, never what it was.
   const { stdout } = await exec('/bin/sh', ['-c', command], { timeout: TOKEN_COMMAND_TIMEOUT_MS, maxBuffer: 1024 * 1024 }).catch((err: { code?: unknown; signal?: unknown; stderr?: string }) => {
     const how = err.signal ? `was ended by ${String(err.signal)}` : `exited with ${String(err.code)}`;
-    throw new Error(
+    throw new KafkaTokenError(
       `KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND ${how}: ${
         String(err.stderr ?? '')
           .trim()
@@ -150,7 +159,7 @@ async function runTokenCommand(command: string): Promise<string> {
     );
   });
   const token = stdout.trim();
-  if (!token) throw new Error('KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND printed no token');
+  if (!token) throw new KafkaTokenError('KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND printed no token');
   return token;
 }
 

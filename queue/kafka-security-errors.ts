@@ -1,7 +1,8 @@
 // Kafka failures at start-up that no retry can mend, only the settings: refused credentials, a
 // certificate not trusted, a mechanism or listener that does not fit. Each becomes a
 // config_invalid naming the variable, so `ingest` and `consume` exit (code 2) instead of retrying
-// an "unreachable" broker for ever. Branches on kafkajs's error names and types and on Node's
+// an "unreachable" broker for ever. So does an OAUTHBEARER token file or command that gives no
+// token at start-up (later, while running, a failing refresh is retried like an outage). Branches on kafkajs's error names and types and on Node's
 // TLS error codes; for a socket closed mid-handshake, the listener itself is asked what it speaks.
 import net from 'node:net';
 import tls from 'node:tls';
@@ -45,6 +46,11 @@ export async function securityProblem(err: unknown, config: KafkaConfig): Promis
   const links = chain(err);
   const { tls: tlsOn, sasl } = config.security;
   const brokers = config.brokers.join(',');
+  const tokenless = links.find((l) => l.name === 'KafkaTokenError');
+  if (tokenless) {
+    const command = tokenless.message?.startsWith('KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND');
+    return line(`${tokenless.message}; expected ${command ? 'a command that prints the current token and exits 0' : 'a readable file holding the current token'}`);
+  }
   const sasled = links.find((l) => l.name === 'KafkaJSSASLAuthenticationError');
   if (sasled && sasl) {
     const who = sasl.mechanism === 'oauthbearer' ? 'the token' : `user ${JSON.stringify(sasl.username)}`;

@@ -3,6 +3,7 @@
 // requires client certificates, with certificates made by openssl. Oracles independent of our code:
 // the broker (it authenticates and checks every batch) and a kafkajs client configured here by hand.
 import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -75,12 +76,24 @@ describe('Kafka with TLS and SASL', () => {
     ],
     ['SASL on the listener without SASL', 'ingest', { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'alice', KAFKA_SASL_PASSWORD: 'alice-secret' }, 'mtls', 'does not take this SASL mechanism'],
     ['an unknown mechanism', 'ingest', { KAFKA_SASL_MECHANISM: 'gssapi' }, 'plain', 'KAFKA_SASL_MECHANISM="gssapi": expected one of plain, scram-sha-256, scram-sha-512, oauthbearer'],
+    [
+      'an OAUTHBEARER token command that fails',
+      'consume',
+      { KAFKA_SASL_OAUTHBEARER_TOKEN_FILE: '', KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND: 'echo the identity provider said no >&2; exit 3' },
+      'oauthbearer',
+      'KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND exited with 3: the identity provider said no; expected a command that prints the current token and exits 0',
+    ],
+    ['an empty OAUTHBEARER token file', 'ingest', { KAFKA_SASL_OAUTHBEARER_TOKEN_FILE: 'EMPTY' }, 'oauthbearer', 'empty-token is empty; expected a readable file holding the current token'],
   ] as const)('%s: `%s` stops at start-up with exit code 2 and says what to fix', async (_what, command, extra, way, message) => {
     const d = await tempDir();
     cleanups.push(d.remove);
     const overrides: Record<string, string> = { ...extra };
     if (overrides.KAFKA_SSL_CA_FILE === 'OTHER_CA') overrides.KAFKA_SSL_CA_FILE = certs.otherCaFile;
     if (overrides.KAFKA_BROKERS === 'PLAINTEXT') overrides.KAFKA_BROKERS = address('plaintext');
+    if (overrides.KAFKA_SASL_OAUTHBEARER_TOKEN_FILE === 'EMPTY') {
+      overrides.KAFKA_SASL_OAUTHBEARER_TOKEN_FILE = path.join(d.path, 'empty-token');
+      await writeFile(overrides.KAFKA_SASL_OAUTHBEARER_TOKEN_FILE, '\n');
+    }
     const result = await runCli([command], { ...pipelineEnv(way, overrides), PORT: '0', DATA_DIR: d.path });
     expect(result.stderr).toContain(message);
     expect(result.code).toBe(2);
