@@ -14,7 +14,12 @@ const NICENESS = 19;
 
 const port = parentPort!;
 const data = workerData as ConsumerWorkerData;
-const post = (message: FromConsumerWorker) => port.postMessage(message);
+const relay = relayedMetrics((calls) => port.postMessage({ type: 'metrics', calls } satisfies FromConsumerWorker));
+// Metrics recorded before a message travel before it (a stored batch's backlog before its announcement).
+const post = (message: FromConsumerWorker) => {
+  relay.flush();
+  port.postMessage(message);
+};
 const serialize = (err: unknown): SerializedError => {
   const e = err instanceof Error ? err : new Error(String(err));
   const code = (e as { code?: unknown }).code;
@@ -60,7 +65,7 @@ async function start(): Promise<((drainTo: number) => Promise<void>) | undefined
       queueName: data.queueName,
       maxRows: data.maxRows,
       maxWaitMs: data.maxWaitMs,
-      metrics: relayedMetrics((calls) => post({ type: 'metrics', calls })),
+      metrics: relay.metrics,
       // A failure the consumer retries, or (once it is unhealthy) the one that stopped it.
       onError: (err) => post({ type: 'error', error: serialize(err), fatal: !consumer.healthy }),
       onBatch: (rows) => post({ type: 'batch', rows }),

@@ -27,21 +27,22 @@ export type MetricCall =
 /**
  * Consumer metrics that hand their calls to `send` instead of a registry: the calls made in one
  * synchronous run (a batch's, or a read's) go in one message, not one message each (a batch of
- * dead letters counts one call per row).
+ * dead letters counts one call per row). `flush` sends the calls made so far at once: a thread
+ * calls it before any other message, so that whoever hears "batch stored" sees its metrics too.
  */
-export function relayedMetrics(send: (calls: MetricCall[]) => void): ConsumerMetrics {
+export function relayedMetrics(send: (calls: MetricCall[]) => void): { metrics: ConsumerMetrics; flush: () => void } {
   let calls: MetricCall[] = [];
+  const flush = () => {
+    if (calls.length === 0) return;
+    const batch = calls;
+    calls = [];
+    send(batch);
+  };
   const record = (call: MetricCall) => {
-    if (calls.length === 0) {
-      queueMicrotask(() => {
-        const batch = calls;
-        calls = [];
-        send(batch);
-      });
-    }
+    if (calls.length === 0) queueMicrotask(flush);
     calls.push(call);
   };
-  return {
+  const metrics: ConsumerMetrics = {
     queueBacklog: { set: (value) => record({ metric: 'queueBacklog', method: 'set', args: [value] }) },
     storeFailures: { inc: () => record({ metric: 'storeFailures', method: 'inc', args: [] }) },
     batchRows: { observe: (value) => record({ metric: 'batchRows', method: 'observe', args: [value] }) },
@@ -55,6 +56,7 @@ export function relayedMetrics(send: (calls: MetricCall[]) => void): ConsumerMet
     duplicatesSkipped: { inc: (value) => record({ metric: 'duplicatesSkipped', method: 'inc', args: [value] }) },
     deadLetters: { inc: (labels) => record({ metric: 'deadLetters', method: 'inc', args: [labels] }) },
   };
+  return { metrics, flush };
 }
 
 /** Replays a relayed call on the real metrics. */
