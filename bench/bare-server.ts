@@ -6,6 +6,6 @@ const app = Fastify({ logger: false, bodyLimit: 256 * 1024 });
 app.post('/webhook', async () => ({ received: true }));
 app.get('/readyz', async () => ({ ready: true }));
 const address = await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
-// The same readiness line the real CLI logs, so one spawn helper serves both.
-process.stdout.write(`${JSON.stringify({ msg: 'pipeline ready', url: address })}\n`);
+// The same readiness line the real CLI logs, so one spawn helper serves both; with no read API, its one listener stands for both.
+process.stdout.write(`${JSON.stringify({ msg: 'pipeline ready', url: address, queryUrl: address })}\n`);
 process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
