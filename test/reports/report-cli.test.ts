@@ -1,31 +1,22 @@
 // `reply-analytics report` as a user runs it: exit code 2 with a clear message for bad
 // arguments, direct exports when no process holds DATA_DIR, and the same bytes through the
 // running process when one does.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseReportRequest } from '../../reports/report-params.js';
 import { insertSyntheticReplies } from '../../reports/synthetic-replies.js';
 import { ChdbStore } from '../../store/chdb-store.js';
 import { BIN, ROOT, startPipeline, waitFor } from '../helpers/pipeline-process.js';
+import { cli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { compareSummary, expectedSummary } from './expected.js';
 import { fixtureBody, loadFixture, REPLIES } from './fixture.js';
 import { csvObjects } from './read-back.js';
 
-const run = promisify(execFile);
-
-async function cli(dataDir: string, args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, 'report', ...args], { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** `reply-analytics report` with these arguments on a DATA_DIR. */
+const report = (dataDir: string, args: string[]) => cli(dataDir, ['report', ...args]);
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
 let out: Awaited<ReturnType<typeof tempDir>>;
@@ -59,7 +50,7 @@ describe('bad arguments exit with code 2 and say what was expected', () => {
     ['an --out in a missing directory', [...RANGE, '--out', '/nonexistent-dir/x.csv'], '--out "/nonexistent-dir/x.csv": the directory /nonexistent-dir does not exist'],
     ['an --out that is a directory', [...RANGE, '--out', ROOT], `--out "${ROOT}" is a directory; expected a file name`],
   ])('%s', async (_name, args, message) => {
-    const { code, stderr, stdout } = await cli(dir.path, args);
+    const { code, stderr, stdout } = await report(dir.path, args);
     expect(stderr).toContain(message);
     expect(code).toBe(2);
     expect(stdout).toBe('');
@@ -69,7 +60,7 @@ describe('bad arguments exit with code 2 and say what was expected', () => {
 describe('without a running process (direct)', () => {
   it('writes the summary CSV with the expected figures, format taken from --out', async () => {
     const file = path.join(out.path, 'summary.csv');
-    const { code, stderr } = await cli(dir.path, [...RANGE, '--agent', 'sales,billing', '--out', file]);
+    const { code, stderr } = await report(dir.path, [...RANGE, '--agent', 'sales,billing', '--out', file]);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' }); // stderr is not a terminal: no progress bar
     const req = parseReportRequest({ from: '2026-03-05', to: '2026-03-09', tz: 'Asia/Jakarta', format: 'csv' });
     const expected = expectedSummary(REPLIES, { fromMs: req.fromMs, toMs: req.toMs, tz: req.tz, agents: ['sales', 'billing'] });
@@ -77,7 +68,7 @@ describe('without a running process (direct)', () => {
   });
 
   it('--out - writes to standard output', async () => {
-    const { code, stdout } = await cli(dir.path, [...RANGE, '--detail', '--format', 'json', '--out', '-']);
+    const { code, stdout } = await report(dir.path, [...RANGE, '--detail', '--format', 'json', '--out', '-']);
     expect(code).toBe(0);
     expect(
       stdout
@@ -159,7 +150,7 @@ describe('through the running process', () => {
         [['--format', 'csv'], 'summary.csv'],
         [['--detail', '--format', 'parquet'], 'detail.parquet'],
       ] as const) {
-        const { code, stderr } = await cli(live.path, [...RANGE, ...args, '--out', path.join(out.path, `live-${name}`)]);
+        const { code, stderr } = await report(live.path, [...RANGE, ...args, '--out', path.join(out.path, `live-${name}`)]);
         expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
       }
     } finally {
@@ -171,7 +162,7 @@ describe('through the running process', () => {
       [['--format', 'csv'], 'summary.csv'],
       [['--detail', '--format', 'parquet'], 'detail.parquet'],
     ] as const) {
-      expect((await cli(live.path, [...RANGE, ...args, '--out', path.join(out.path, `direct-${name}`)])).code).toBe(0);
+      expect((await report(live.path, [...RANGE, ...args, '--out', path.join(out.path, `direct-${name}`)])).code).toBe(0);
     }
     const summary = await readFile(path.join(out.path, 'live-summary.csv'), 'utf8');
     expect(summary).toBe(await readFile(path.join(out.path, 'direct-summary.csv'), 'utf8'));
