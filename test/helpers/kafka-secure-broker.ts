@@ -11,11 +11,11 @@ import { ownBroker, post as postSigned, type OwnBroker } from './kafka-faults.js
 import { startPipeline, type PipelineProcess } from './pipeline-process.js';
 import { tempDir } from './temp-dir.js';
 
-/** An unsigned JWT, which Kafka's default OAUTHBEARER validator takes (enough to test the token's path). */
-function unsecuredJwt(subject: string): string {
+/** An unsigned JWT, which Kafka's default OAUTHBEARER validator takes (enough to test the token's path), valid for `lifetimeS`. */
+export function unsecuredJwt(subject: string, lifetimeS = 3600): string {
   const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
-  return `${part({ alg: 'none' })}.${part({ sub: subject, iat: now, exp: now + 3600 })}.`;
+  return `${part({ alg: 'none' })}.${part({ sub: subject, iat: now, exp: now + lifetimeS })}.`;
 }
 
 /**

@@ -16,7 +16,7 @@ import { KafkaPublisher } from '../../queue/kafka-publisher.js';
 import type { TestCerts } from '../../tools/kafka/test-certs.js';
 import { idCounts, runCli, topicContents, type OwnBroker } from '../helpers/kafka-faults.js';
 import { openPublisher } from '../helpers/kafka-publisher.js';
-import { secureKafkaSetup } from '../helpers/kafka-secure-broker.js';
+import { secureKafkaSetup, unsecuredJwt } from '../helpers/kafka-secure-broker.js';
 import { freshTopicConfig, readTopic } from '../helpers/kafka-topic.js';
 import { waitFor } from '../helpers/pipeline-process.js';
 import { samplePayload } from '../helpers/sign.js';
@@ -147,6 +147,30 @@ describe('Kafka with TLS and SASL', () => {
     await waitFor(async () => (counts = await idCounts(second)).size >= bodies.length, 'all stored after the restart', 60_000);
     expect(bodies.filter((b) => counts.get(JSON.parse(b).message_id) !== 1)).toEqual([]);
     expect(counts.size).toBe(bodies.length);
+  });
+
+  it('an OAUTHBEARER token that expires is replaced by the renewed one: ingest publishes directly and consume stores, throughout', async () => {
+    // The broker ends a session when its token expires, so after that only a client that read the renewed token is served.
+    const lifetimeS = 15;
+    const tokenFile = path.join(dir, `token-${randomUUID()}`);
+    await writeFile(tokenFile, unsecuredJwt('erin', lifetimeS));
+    const expiresAt = Date.now() + lifetimeS * 1000;
+    const env = pipelineEnv('oauthbearer', { KAFKA_SASL_OAUTHBEARER_TOKEN_FILE: tokenFile });
+    const ingest = await spawn('ingest', env);
+    const consume = await spawn('consume', env);
+    const sendAll = async (bodies: string[]) => expect(await Promise.all(bodies.map((b) => post(ingest.url, b)))).toEqual(bodies.map(() => 200));
+    const bodies = Array.from({ length: 40 }, () => JSON.stringify(samplePayload()));
+    await sendAll(bodies.slice(0, 20));
+    await waitFor(async () => (await idCounts(consume)).size >= 20, 'the first replies to be stored');
+    // A token refresher renews the file before the first token expires.
+    await writeFile(tokenFile, unsecuredJwt('erin'));
+    await waitFor(async () => Date.now() > expiresAt + 2_000, 'the first token to have expired', lifetimeS * 1000 + 10_000);
+    await sendAll(bodies.slice(20));
+    let counts = new Map<string, number>();
+    await waitFor(async () => (counts = await idCounts(consume)).size >= bodies.length, 'every reply to be stored', 60_000);
+    expect(bodies.filter((b) => counts.get(JSON.parse(b).message_id) !== 1)).toEqual([]);
+    const ready = (await (await fetch(`${ingest.url}/readyz`)).json()) as { kafka: string; fallbackBacklog: number };
+    expect(ready).toMatchObject({ kafka: 'connected', fallbackBacklog: 0 });
   });
 
   // Last: it stops and restarts this file's broker.

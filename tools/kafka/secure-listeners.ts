@@ -33,6 +33,8 @@ export function secureProperties(opts: SecureListenerOptions): Record<string, st
     'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
     // Without a callback handler Kafka validates OAUTHBEARER tokens as unsigned JWTs: enough to test the token's path.
     'listener.name.sasl_ssl.oauthbearer.sasl.jaas.config': 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;',
+    // OAUTHBEARER sessions end when their token expires (KIP-368), so a client that does not fetch a renewed one is cut off.
+    'listener.name.sasl_ssl.oauthbearer.connections.max.reauth.ms': '3600000',
     'ssl.keystore.type': 'PEM',
     'ssl.keystore.location': opts.certs.brokerKeystoreFile,
     'ssl.truststore.type': 'PEM',
