@@ -14,7 +14,10 @@ function importGraph(entry: string): Map<string, string[]> {
     if (seen.has(file)) continue;
     const text = readFileSync(file, 'utf8');
     const specifiers = [...text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s*'([^']+)'|^\s*import\s*'([^']+)'/gm)].map((m) => (m[1] ?? m[2])!);
-    seen.set(file, specifiers.filter((s) => !s.startsWith('.')));
+    seen.set(
+      file,
+      specifiers.filter((s) => !s.startsWith('.')),
+    );
     for (const s of specifiers.filter((s) => s.startsWith('.'))) {
       const resolved = path.resolve(path.dirname(file), s).replace(/\.js$/, '.ts');
       if (resolved.endsWith('.ts')) pending.push(resolved);
