@@ -45,7 +45,7 @@ export interface ConsumerResult {
    * after batch 1 would leave that work out.
    */
   steadyRowsPerS?: number;
-  /** Kafka only: CPU of this process (every thread, the engine's included) a row, from the group join to the last row. */
+  /** Kafka: CPU of this process (every thread, the engine's included) a row, from the group join to the last row; raw: the inserts' CPU a row. */
   cpuUsPerRow?: number;
   /** raw only: rows/s including building the JSONEachRow text from envelopes. */
   withJsonRowsPerS?: number;
@@ -176,13 +176,15 @@ async function raw(): Promise<ConsumerResult> {
   const buildSeconds = (performance.now() - t) / 1000;
   const session = new Session(path.join(job.dataDir, 'chdb'));
   t = performance.now();
+  const cpuBefore = process.cpuUsage();
   for (const [i, b] of batches.entries()) {
     await session.insert({ table: REPLIES_TABLE, values: b.text, format: 'JSONEachRow', columns: Object.keys(b.rows[0]!), settings: { insert_deduplication_token: `raw-${i}` } });
   }
   const seconds = (performance.now() - t) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   const stored = Number((await session.queryAsync(`SELECT count() FROM ${REPLIES_TABLE}`, { format: 'TSV' })).text().trim());
   session.close();
-  return { rows: job.rows, stored, rowsPerS: job.rows / seconds, withJsonRowsPerS: job.rows / (seconds + buildSeconds) };
+  return { rows: job.rows, stored, rowsPerS: job.rows / seconds, withJsonRowsPerS: job.rows / (seconds + buildSeconds), cpuUsPerRow: (cpu.user + cpu.system) / job.rows };
 }
 
 const run = { embedded, kafka, kafka_sasl_ssl: kafka, raw }[job.mode];

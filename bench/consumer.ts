@@ -30,6 +30,7 @@ export async function consumerSection(ctx: BenchContext): Promise<void> {
   const results = new Map<string, number[]>(modes.map((m) => [m, []]));
   const embeddedWholeDrain: number[] = [];
   const kafkaCpu = new Map<string, number[]>([
+    ['raw', []],
     ['kafka', []],
     ['kafka_sasl_ssl', []],
   ]);
@@ -75,6 +76,11 @@ export async function consumerSection(ctx: BenchContext): Promise<void> {
   // cores this, more than any wait, bounds the rate (BENCHMARKS.md, "Kafka consumer, pipelined").
   ctx.rows.push({ section: S, measure: 'Kafka consumer process CPU a row, from group join (engine included)', unit: 'µs', figure: figure(kafkaCpu.get('kafka')!) });
   ctx.rows.push({ section: S, measure: 'Kafka consumer over SASL_SSL, process CPU a row', unit: 'µs', figure: figure(kafkaCpu.get('kafka_sasl_ssl')!) });
+  // The engine's own cost of a row, and the consumer's over it: unlike rows/s, this hardly moves with the number of cores or other work.
+  const rawCpu = kafkaCpu.get('raw')!;
+  ctx.rows.push({ section: S, measure: 'chDB raw insert ceiling, process CPU a row', unit: 'µs', figure: figure(rawCpu) });
+  const cpuRatio = figure(kafkaCpu.get('kafka')!.map((v, i) => v / rawCpu[i]!));
+  ctx.rows.push({ section: S, measure: 'Kafka consumer CPU a row / raw insert CPU a row', unit: 'ratio', figure: cpuRatio });
   const embRatio = figure(results.get('embedded')!.map((v, i) => v / results.get('raw')![i]!));
   const kafRatio = figure(results.get('kafka')!.map((v, i) => v / results.get('raw')![i]!));
   const kasRatio = figure(results.get('kafka_sasl_ssl')!.map((v, i) => v / results.get('raw')![i]!));
@@ -95,4 +101,6 @@ export async function consumerSection(ctx: BenchContext): Promise<void> {
   ctx.json.consumer_kafka_vs_raw = kafRatio.median;
   ctx.json.consumer_kafka_sasl_ssl_rows_per_s = kas.median;
   ctx.json.consumer_kafka_sasl_ssl_vs_raw = kasRatio.median;
+  ctx.json.consumer_raw_cpu_us_per_row = figure(rawCpu).median;
+  ctx.json.consumer_kafka_cpu_vs_raw = cpuRatio.median;
 }
