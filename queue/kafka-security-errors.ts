@@ -2,8 +2,9 @@
 // certificate not trusted, a mechanism or listener that does not fit. Each becomes a
 // config_invalid naming the variable, so `ingest` and `consume` exit (code 2) instead of retrying
 // an "unreachable" broker for ever. So does an OAUTHBEARER token file or command that gives no
-// token at start-up (later, while running, a failing refresh is retried like an outage). Branches on kafkajs's error names and types and on Node's
-// TLS error codes; for a socket closed mid-handshake, the listener itself is asked what it speaks.
+// token (at start-up that stops the process; later the forwarder and the consumer log it and
+// retry). Branches on kafkajs's error names and types and on Node's TLS error codes; for a socket
+// closed mid-handshake, the listener itself is asked what it speaks.
 import net from 'node:net';
 import tls from 'node:tls';
 import type { KafkaConfig } from '../core/config.js';
