@@ -128,10 +128,21 @@ function saslSettings(e: KafkaSecurityEnv): KafkaSasl | undefined {
   return { mechanism, username: e.KAFKA_SASL_USERNAME, password };
 }
 
-/** No OAUTHBEARER token to send: the file or command named by the settings gave none (kafka-security-errors.ts names it). */
+/** No OAUTHBEARER token to send: the file or command named by the settings gave none (kafka-security-errors.ts reports it). */
 export class KafkaTokenError extends Error {
   override readonly name = 'KafkaTokenError';
+
+  constructor(
+    message: string,
+    /** What the setting should give instead. */
+    readonly expected: string,
+  ) {
+    super(message);
+  }
 }
+
+const FILE_TOKEN = 'a readable file holding the current token';
+const COMMAND_TOKEN = 'a command that prints the current token and exits 0';
 
 /** Files written by editors and `echo` end with a newline that is not part of the secret. */
 const withoutFinalNewline = (text: string) => text.replace(/\r?\n$/, '');
@@ -139,10 +150,10 @@ const withoutFinalNewline = (text: string) => text.replace(/\r?\n$/, '');
 async function readToken(file: string): Promise<string> {
   const token = (
     await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      throw new KafkaTokenError(`KAFKA_SASL_OAUTHBEARER_TOKEN_FILE ${file} cannot be read (${err.code ?? err.message})`);
+      throw new KafkaTokenError(`KAFKA_SASL_OAUTHBEARER_TOKEN_FILE ${file} cannot be read (${err.code ?? err.message})`, FILE_TOKEN);
     })
   ).trim();
-  if (!token) throw new KafkaTokenError(`KAFKA_SASL_OAUTHBEARER_TOKEN_FILE ${file} is empty`);
+  if (!token) throw new KafkaTokenError(`KAFKA_SASL_OAUTHBEARER_TOKEN_FILE ${file} is empty`, FILE_TOKEN);
   return token;
 }
 
@@ -156,10 +167,11 @@ async function runTokenCommand(command: string): Promise<string> {
           .trim()
           .split('\n')[0] ?? ''
       }`,
+      COMMAND_TOKEN,
     );
   });
   const token = stdout.trim();
-  if (!token) throw new KafkaTokenError('KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND printed no token');
+  if (!token) throw new KafkaTokenError('KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND printed no token', COMMAND_TOKEN);
   return token;
 }
 

@@ -28,6 +28,8 @@ const PROBE_MS = 2_000;
 
 interface Link {
   name?: string;
+  /** KafkaTokenError's: what the setting should give instead. */
+  expected?: string;
   type?: string;
   code?: string;
   message?: string;
@@ -48,10 +50,7 @@ export async function securityProblem(err: unknown, config: KafkaConfig): Promis
   const { tls: tlsOn, sasl } = config.security;
   const brokers = config.brokers.join(',');
   const tokenless = links.find((l) => l.name === 'KafkaTokenError');
-  if (tokenless) {
-    const command = tokenless.message?.startsWith('KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND');
-    return line(`${tokenless.message}; expected ${command ? 'a command that prints the current token and exits 0' : 'a readable file holding the current token'}`);
-  }
+  if (tokenless) return line(`${tokenless.message}; expected ${tokenless.expected}`);
   const sasled = links.find((l) => l.name === 'KafkaJSSASLAuthenticationError');
   if (sasled && sasl) {
     const who = sasl.mechanism === 'oauthbearer' ? 'the token' : `user ${JSON.stringify(sasl.username)}`;
