@@ -2,6 +2,7 @@
 // metadata travels in headers (ARCHITECTURE.md, promises), so any reader can re-verify the signature.
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 import type { Envelope, SignatureStatus } from './envelope.js';
+import { FetchedRecord } from './kafkajs-record-decoder-patch.js';
 
 export const HEADERS = {
   agent: 'aksita-agent',
@@ -53,6 +54,7 @@ const header = (headers: IHeaders | undefined, name: string): string | undefined
 };
 
 export function fromKafkaMessage(message: KafkaMessage): Envelope {
+  if (message instanceof FetchedRecord) return fromFetchedRecord(message);
   const env: Envelope = {
     body: message.value ?? Buffer.alloc(0),
     key: message.key?.toString('utf8') ?? '',
@@ -63,4 +65,97 @@ export function fromKafkaMessage(message: KafkaMessage): Envelope {
   const code = header(message.headers, HEADERS.rejectCode);
   if (code) env.reject = { code, reason: header(message.headers, HEADERS.rejectReason) ?? '' };
   return env;
+}
+
+// Reading a fetched record's headers straight from the fetch's bytes: no Buffer, string or
+// object per header, only the values the envelope keeps (BENCHMARKS.md, "Lean fetched records").
+const NAMES = [HEADERS.agent, HEADERS.receivedAt, HEADERS.signature, HEADERS.rejectCode, HEADERS.rejectReason].map((n) => Buffer.from(n));
+const [AGENT, RECEIVED_AT, SIGNATURE, REJECT_CODE, REJECT_REASON] = [0, 1, 2, 3, 4] as const;
+const SIGNATURES: readonly [Buffer, SignatureStatus][] = [
+  [Buffer.from('valid'), 'valid'],
+  [Buffer.from('unsigned'), 'unsigned'],
+];
+/** Per known header: where its first value starts and its length (-1: null, NOT_SEEN: absent). Reused: one record at a time. */
+const valueAt = new Int32Array(NAMES.length);
+const valueLength = new Int32Array(NAMES.length);
+const NOT_SEEN = -2;
+/** The agent decoded last, by its bytes: a topic holds few agents, so most records reuse it. */
+let lastAgent: { bytes: Buffer; text: string } = { bytes: Buffer.from('default'), text: 'default' };
+
+/** Where readVarInt stopped. */
+let next = 0;
+
+/** The zigzag varint at `at` (as Kafka writes lengths and counts); sets `next` past it. */
+function readVarInt(buffer: Buffer, at: number): number {
+  let result = 0;
+  let shift = 0;
+  for (;;) {
+    const byte = buffer[at++]!;
+    result |= (byte & 0x7f) << shift;
+    if (byte < 0x80) break;
+    shift += 7;
+  }
+  next = at;
+  return (result >>> 1) ^ -(result & 1);
+}
+
+function sameBytes(buffer: Buffer, at: number, length: number, expected: Buffer): boolean {
+  if (length !== expected.length) return false;
+  for (let i = 0; i < length; i++) if (buffer[at + i] !== expected[i]) return false;
+  return true;
+}
+
+function headerText(buffer: Buffer, n: number): string | undefined {
+  return valueLength[n]! < 0 ? undefined : buffer.toString('utf8', valueAt[n], valueAt[n]! + valueLength[n]!);
+}
+
+/** fromKafkaMessage for a record of the patched decoder: the same envelope, read from the fetch's bytes. */
+function fromFetchedRecord(record: FetchedRecord): Envelope {
+  const { buffer } = record;
+  const keyLength = readVarInt(buffer, record.keyAt);
+  const key = keyLength < 0 ? '' : buffer.toString('utf8', next, next + keyLength);
+  valueLength.fill(NOT_SEEN);
+  const count = readVarInt(buffer, record.headersAt);
+  let at = next;
+  for (let i = 0; i < count; i++) {
+    const nameLength = readVarInt(buffer, at);
+    const nameAt = next;
+    const length = readVarInt(buffer, nameAt + Math.max(nameLength, 0));
+    at = next;
+    // The first value of each name, as header() takes it.
+    for (let n = 0; n < NAMES.length; n++) {
+      if (valueLength[n] === NOT_SEEN && sameBytes(buffer, nameAt, nameLength, NAMES[n]!)) {
+        valueAt[n] = at;
+        valueLength[n] = length;
+      }
+    }
+    at += Math.max(length, 0);
+  }
+  const env: Envelope = {
+    body: record.value ?? Buffer.alloc(0),
+    key,
+    agent: agentOf(buffer),
+    receivedAtMs: Number(headerText(buffer, RECEIVED_AT) ?? record.timestamp),
+    signature: signatureOf(buffer),
+  };
+  const code = headerText(buffer, REJECT_CODE);
+  if (code) env.reject = { code, reason: headerText(buffer, REJECT_REASON) ?? '' };
+  return env;
+}
+
+function agentOf(buffer: Buffer): string {
+  const length = valueLength[AGENT]!;
+  if (length < 0) return 'default';
+  const at = valueAt[AGENT]!;
+  if (!sameBytes(buffer, at, length, lastAgent.bytes)) {
+    lastAgent = { bytes: Buffer.from(buffer.subarray(at, at + length)), text: buffer.toString('utf8', at, at + length) };
+  }
+  return lastAgent.text;
+}
+
+function signatureOf(buffer: Buffer): SignatureStatus {
+  const length = valueLength[SIGNATURE]!;
+  if (length < 0) return 'unsigned';
+  for (const [bytes, status] of SIGNATURES) if (sameBytes(buffer, valueAt[SIGNATURE]!, length, bytes)) return status;
+  return headerText(buffer, SIGNATURE) as SignatureStatus;
 }

@@ -4,7 +4,10 @@
 // per header. That was most of kafkajs's share of the consumer's thread and much of its garbage
 // (BENCHMARKS.md, "Kafka consumer, pipelined"). This decoder gives the same record, field for field, with
 // plain numbers where they are exact (below 2^53; Kafka offsets and millisecond timestamps are),
-// and kafkajs's own arithmetic otherwise. test/unit/kafkajs-record-decoder.test.ts compares both.
+// and kafkajs's own arithmetic otherwise. The key and headers are only stepped over: a record
+// keeps where they are and decodes them when read, and the consumer reads its headers straight
+// from the fetch's bytes (kafka-message.ts), so a fetched record is 4 objects where it was 13.
+// test/unit/kafkajs-record-decoder.test.ts compares both decoders and both envelopes.
 //
 // kafkajs loads its record decoder on the first fetch (fetch/index.js requires each version's
 // response lazily), so replacing the module in the require cache first swaps it in.
@@ -77,7 +80,7 @@ function plus(first: string, delta: number | undefined, readLong: () => unknown)
 }
 
 export function decodeRecord(decoder: Decoder, batchContext: BatchContext = {} as BatchContext): unknown {
-  const { firstOffset, firstTimestamp, magicByte, isControlBatch = false, timestampType, maxTimestamp } = batchContext;
+  const { firstOffset, firstTimestamp, isControlBatch = false, timestampType, maxTimestamp } = batchContext;
   const attributes = decoder.readInt8();
   const timestampDelta = readSmallVarLong(decoder);
   const timestamp =
@@ -87,20 +90,70 @@ export function decodeRecord(decoder: Decoder, batchContext: BatchContext = {} a
       : plus(firstTimestamp, timestampDelta, () => decoder.readVarLong());
   const offsetDelta = decoder.readVarInt();
   const offset = plus(firstOffset, offsetDelta, () => offsetDelta);
-  const key = decoder.readVarIntBytes();
+  const keyAt = decoder.offset;
+  skipVarIntBytes(decoder);
   const value = decoder.readVarIntBytes();
-  const headers: Headers = {};
+  const headersAt = decoder.offset;
   const count = decoder.readVarInt();
   for (let i = 0; i < count; i++) {
-    const name = String(decoder.readVarIntString());
-    const headerValue = decoder.readVarIntBytes();
-    const previous = headers[name];
-    const next = previous === undefined ? headerValue : Array.isArray(previous) ? previous.concat([headerValue]) : [previous, headerValue];
-    // As kafkajs's spread does: an own property whatever the name ("__proto__" included).
-    if (name === '__proto__') Object.defineProperty(headers, name, { value: next, writable: true, enumerable: true, configurable: true });
-    else headers[name] = next;
+    skipVarIntBytes(decoder);
+    skipVarIntBytes(decoder);
   }
-  return { magicByte, attributes, timestamp, offset, key, value, headers, isControlRecord: isControlBatch, batchContext };
+  return new FetchedRecord(attributes, timestamp, offset, value, isControlBatch, batchContext, decoder.buffer, keyAt, headersAt);
+}
+
+/** Moves past a length-prefixed field (-1 is null). */
+function skipVarIntBytes(decoder: Decoder): void {
+  const length = decoder.readVarInt();
+  if (length > 0) decoder.offset += length;
+}
+
+const KafkajsDecoder = require('kafkajs/src/protocol/decoder.js') as new (b: Buffer) => Decoder;
+
+function readAt(buffer: Buffer, at: number): Decoder {
+  const decoder = new KafkajsDecoder(buffer);
+  decoder.offset = at;
+  return decoder;
+}
+
+/** A record as kafkajs's decoder gives it; `key` and `headers` are decoded each time they are read. */
+export class FetchedRecord {
+  constructor(
+    readonly attributes: number,
+    readonly timestamp: string,
+    readonly offset: string,
+    readonly value: Buffer | null,
+    readonly isControlRecord: boolean,
+    readonly batchContext: BatchContext,
+    /** The fetched bytes the record lies in, and where its key and its header count start. */
+    readonly buffer: Buffer,
+    readonly keyAt: number,
+    readonly headersAt: number,
+  ) {}
+
+  get magicByte(): number {
+    return this.batchContext.magicByte;
+  }
+
+  get key(): Buffer | null {
+    return readAt(this.buffer, this.keyAt).readVarIntBytes();
+  }
+
+  get headers(): Headers {
+    const decoder = readAt(this.buffer, this.headersAt);
+    const headers: Headers = {};
+    const count = decoder.readVarInt();
+    for (let i = 0; i < count; i++) {
+      const name = String(decoder.readVarIntString());
+      const headerValue = decoder.readVarIntBytes();
+      const previous = headers[name];
+      const next = previous === undefined ? headerValue : Array.isArray(previous) ? previous.concat([headerValue]) : [previous, headerValue];
+      // As kafkajs's spread does: an own property whatever the name ("__proto__" included).
+      if (name === '__proto__') Object.defineProperty(headers, name, { value: next, writable: true, enumerable: true, configurable: true });
+      else headers[name] = next;
+    }
+    return headers;
+  }
 }
 
 /** False when kafkajs's batch decoder was loaded before this file (it then holds its own record decoder). */
