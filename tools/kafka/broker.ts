@@ -6,6 +6,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
+// The readiness probe's kafkajs client, patched as the pipeline's is (ARCHITECTURE.md, tools/).
+import '../../queue/kafkajs-request-queue-patch.js';
 import { clusterIdText } from './cluster-id.js';
 import { ensureJars } from './jars.js';
 import { follow, readTail } from './log-file.js';
