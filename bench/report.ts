@@ -26,6 +26,18 @@ export function machine(pinning: string, busyBefore: number): Machine {
   };
 }
 
+/**
+ * A note when `version` (process.version) is older than package.json's `engines.node` (">=N"):
+ * the figures would be of a runtime the project does not support (and kafkajs, V8's collector
+ * and chDB's bindings all differ by Node major).
+ */
+export function unsupportedNodeNote(version: string, engines: string): string | undefined {
+  const minimum = Number(/^>=\s*(\d+)/.exec(engines.trim())?.[1]);
+  const major = Number(/^v(\d+)/.exec(version)?.[1]);
+  if (!Number.isFinite(minimum) || !Number.isFinite(major) || major >= minimum) return undefined;
+  return `Node ${version} is older than package.json's engines (${engines}): these are figures of an unsupported runtime. Run \`npx -p node@24 npm run bench\` (Node 24 is the Docker image's).`;
+}
+
 function fmt(value: number, unit: string): string {
   if (!Number.isFinite(value)) return 'n/a';
   if (unit === 'ratio') return value.toFixed(2);

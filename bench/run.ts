@@ -1,7 +1,7 @@
 // npm run bench [-- --quick] [-- --json FILE] [-- --only ingest,consumer,freshness,queries,memory,startup,isolation]
 //               [-- --profile DIR]
 // Measures and prints; never fails on a time (benchmarks are not tests). See BENCHMARKS.md.
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { awaitQuiet, watch } from './contention.js';
@@ -14,7 +14,7 @@ import { isolationSection } from './query-isolation.js';
 import { memorySection } from './memory.js';
 import { CORES, hasTaskset, pinning, pinProcess, profileInto } from './processes.js';
 import { queriesSection, type PanelDetail } from './queries.js';
-import { machine, machineLine, markdownTable, panelTable } from './report.js';
+import { machine, machineLine, markdownTable, panelTable, unsupportedNodeNote } from './report.js';
 import { startupSection } from './startup.js';
 
 const SECTIONS = ['ingest', 'consumer', 'freshness', 'queries', 'memory', 'startup', 'isolation', 'live'] as const;
@@ -44,6 +44,12 @@ const whole = watch();
 const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
 const started = performance.now();
 ctx.log(`${command}: ${only.join(', ')}${values.quick ? ' (quick)' : ''}; ${pinText}; machine ${Math.round(busyBefore * 100)}% busy before start`);
+const { engines } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { engines: { node: string } };
+const nodeNote = unsupportedNodeNote(process.version, engines.node);
+if (nodeNote) {
+  ctx.notes.push(nodeNote);
+  ctx.log(nodeNote);
+}
 if (busyBefore > 0.05) ctx.notes.push(`The machine was ${Math.round(busyBefore * 100)}% busy with other work when the run started: figures may be low.`);
 
 // Ctrl-C: stop the servers and the broker and remove the scratch directory before leaving.
