@@ -12,7 +12,7 @@ import { describeIssues, MAX_ID_LENGTH, payloadSchema } from '../core/payload.js
 import type { Envelope } from '../queue/envelope.js';
 import type { Publisher } from '../queue/publisher.js';
 import { FailureLimiter } from './failure-limiter.js';
-import { verifySignature } from './signature.js';
+import { hmacKey, verifySignature } from './signature.js';
 
 export interface WebhookRouteOptions {
   config: Config;
@@ -39,8 +39,8 @@ function signatureHeaders(req: FastifyRequest): string[] {
 export async function webhookRoutes(app: FastifyInstance, opts: WebhookRouteOptions): Promise<void> {
   const { config, publisher, metrics } = opts;
   const limiter = new FailureLimiter(config.signatureFailuresPerMinute);
-  // Each secret's bytes, made once rather than from the text in every createHmac call.
-  const agentKeys = new Map([...config.agentSecrets].map(([agent, secrets]) => [agent, secrets.map((s) => Buffer.from(s))]));
+  // Each secret's key, made once rather than from the text in every createHmac call.
+  const agentKeys = new Map([...config.agentSecrets].map(([agent, secrets]) => [agent, secrets.map(hmacKey)]));
 
   /** Publishes an authenticated payload that cannot be used as a dead letter, then refuses the request. */
   async function reject(envelope: Envelope, code: ErrorCode, args: unknown[]): Promise<never> {
