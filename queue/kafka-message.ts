@@ -50,7 +50,8 @@ export const kafkaKey = (env: Envelope): Buffer | null => (env.key === '' ? null
 const header = (headers: IHeaders | undefined, name: string): string | undefined => {
   const v = headers?.[name];
   const one = Array.isArray(v) ? v[0] : v;
-  return one === undefined ? undefined : one.toString();
+  // A null value (the protocol allows one) is taken as absent.
+  return one === undefined || one === null ? undefined : one.toString();
 };
 
 export function fromKafkaMessage(message: KafkaMessage): Envelope {
@@ -90,7 +91,9 @@ function readVarInt(buffer: Buffer, at: number): number {
   let result = 0;
   let shift = 0;
   for (;;) {
-    const byte = buffer[at++]!;
+    const byte = buffer[at++];
+    // The decoder has read these bytes already; this only stops a loop on bytes it never saw.
+    if (byte === undefined) throw new RangeError('a Kafka record ends inside a varint');
     result |= (byte & 0x7f) << shift;
     if (byte < 0x80) break;
     shift += 7;
