@@ -25,6 +25,8 @@ const UNTRUSTED = new Set([
 // OpenSSL's codes for bytes that are not TLS where TLS was expected.
 const NOT_TLS = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_UNKNOWN_PROTOCOL']);
 const PROBE_MS = 2_000;
+// A token with less left than this is reported as the cause of a refused session.
+const SHORT_TOKEN_S = 60;
 
 interface Link {
   name?: string;
@@ -52,6 +54,14 @@ export async function securityProblem(err: unknown, config: KafkaConfig): Promis
   const tokenless = links.find((l) => l.name === 'KafkaTokenError');
   if (tokenless) return line(`${tokenless.message}; expected ${tokenless.expected}`);
   const sasled = links.find((l) => l.name === 'KafkaJSSASLAuthenticationError');
+  const saslRefused = sasled || links.some((l) => l.type === 'ILLEGAL_SASL_STATE' || l.type === 'UNSUPPORTED_SASL_MECHANISM');
+  // An expired token fails however kafkajs reports it (often as "No brokers in the broker pool");
+  // one that expires within seconds is refused as the session starts.
+  const left = sasl?.mechanism === 'oauthbearer' ? await tokenSecondsLeft(sasl.token) : undefined;
+  if (left !== undefined && (left <= 0 || (saslRefused && left < SHORT_TOKEN_S))) {
+    const when = left > 0 ? `expires in ${left} s` : `expired ${-left} s ago`;
+    return line(`KAFKA_SASL_MECHANISM=oauthbearer: Kafka (${brokers}) ended the session: the token ${when}; expected a token valid for a minute or more from the token file or command`);
+  }
   if (sasled && sasl) {
     const who = sasl.mechanism === 'oauthbearer' ? 'the token' : `user ${JSON.stringify(sasl.username)}`;
     return line(`KAFKA_SASL_MECHANISM=${sasl.mechanism}: Kafka (${brokers}) refused ${who}: ${sasled.message}; expected credentials the cluster knows, with a mechanism it offers`);
@@ -78,6 +88,16 @@ export async function securityProblem(err: unknown, config: KafkaConfig): Promis
   if (!tlsOn && (await speaksTls(host, Number(port))))
     return line(`KAFKA_SSL=false: ${host}:${port} is a TLS listener; expected KAFKA_SSL=true (with its CA and SASL settings) or the brokers' plaintext listener`);
   return undefined;
+}
+
+/** Seconds until the current token's `exp` (a JWT's), or undefined for a token without one or no token. */
+async function tokenSecondsLeft(token: () => Promise<string>): Promise<number | undefined> {
+  try {
+    const claims = JSON.parse(Buffer.from((await token()).split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
+    return typeof claims.exp === 'number' ? Math.round(claims.exp - Date.now() / 1000) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function splitHostPort(address: string): [string, string] {

@@ -84,6 +84,8 @@ describe('Kafka with TLS and SASL', () => {
       'KAFKA_SASL_OAUTHBEARER_TOKEN_COMMAND exited with 3: the identity provider said no; expected a command that prints the current token and exits 0',
     ],
     ['an empty OAUTHBEARER token file', 'ingest', { KAFKA_SASL_OAUTHBEARER_TOKEN_FILE: 'EMPTY' }, 'oauthbearer', 'empty-token is empty; expected a readable file holding the current token'],
+    ['an OAUTHBEARER token that expires within seconds', 'ingest', { KAFKA_SASL_OAUTHBEARER_TOKEN_FILE: 'LIFETIME:5' }, 'oauthbearer', 'ended the session: the token expires in'],
+    ['an expired OAUTHBEARER token', 'consume', { KAFKA_SASL_OAUTHBEARER_TOKEN_FILE: 'LIFETIME:-120' }, 'oauthbearer', 'ended the session: the token expired 12'],
   ] as const)('%s: `%s` stops at start-up with exit code 2 and says what to fix', async (_what, command, extra, way, message) => {
     const d = await tempDir();
     cleanups.push(d.remove);
@@ -93,6 +95,11 @@ describe('Kafka with TLS and SASL', () => {
     if (overrides.KAFKA_SASL_OAUTHBEARER_TOKEN_FILE === 'EMPTY') {
       overrides.KAFKA_SASL_OAUTHBEARER_TOKEN_FILE = path.join(d.path, 'empty-token');
       await writeFile(overrides.KAFKA_SASL_OAUTHBEARER_TOKEN_FILE, '\n');
+    }
+    const lifetime = /^LIFETIME:(-?\d+)$/.exec(overrides.KAFKA_SASL_OAUTHBEARER_TOKEN_FILE ?? '');
+    if (lifetime) {
+      overrides.KAFKA_SASL_OAUTHBEARER_TOKEN_FILE = path.join(d.path, 'short-token');
+      await writeFile(overrides.KAFKA_SASL_OAUTHBEARER_TOKEN_FILE, unsecuredJwt('dave', Number(lifetime[1])));
     }
     const result = await runCli([command], { ...pipelineEnv(way, overrides), PORT: '0', DATA_DIR: d.path });
     expect(result.stderr).toContain(message);
