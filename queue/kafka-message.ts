@@ -80,27 +80,10 @@ const SIGNATURES: readonly [Buffer, SignatureStatus][] = [
 const valueAt = new Int32Array(NAMES.length);
 const valueLength = new Int32Array(NAMES.length);
 const NOT_SEEN = -2;
+/** The bytes noteHeader reads: the record being read. */
+let scanned: Buffer = Buffer.alloc(0);
 /** The agent decoded last, by its bytes: a topic holds few agents, so most records reuse it. */
 let lastAgent: { bytes: Buffer; text: string } = { bytes: Buffer.from('default'), text: 'default' };
-
-/** Where readVarInt stopped. */
-let next = 0;
-
-/** The zigzag varint at `at` (as Kafka writes lengths and counts); sets `next` past it. */
-function readVarInt(buffer: Buffer, at: number): number {
-  let result = 0;
-  let shift = 0;
-  for (;;) {
-    const byte = buffer[at++];
-    // The decoder has read these bytes already; this only stops a loop on bytes it never saw.
-    if (byte === undefined) throw new RangeError('a Kafka record ends inside a varint');
-    result |= (byte & 0x7f) << shift;
-    if (byte < 0x80) break;
-    shift += 7;
-  }
-  next = at;
-  return (result >>> 1) ^ -(result & 1);
-}
 
 function sameBytes(buffer: Buffer, at: number, length: number, expected: Buffer): boolean {
   if (length !== expected.length) return false;
@@ -112,31 +95,25 @@ function headerText(buffer: Buffer, n: number): string | undefined {
   return valueLength[n]! < 0 ? undefined : buffer.toString('utf8', valueAt[n], valueAt[n]! + valueLength[n]!);
 }
 
+/** Notes where the first value of each known header lies (as header() takes the first). */
+function noteHeader(nameAt: number, nameLength: number, at: number, length: number): void {
+  for (let n = 0; n < NAMES.length; n++) {
+    if (valueLength[n] === NOT_SEEN && sameBytes(scanned, nameAt, nameLength, NAMES[n]!)) {
+      valueAt[n] = at;
+      valueLength[n] = length;
+    }
+  }
+}
+
 /** fromKafkaMessage for a record of the patched decoder: the same envelope, read from the fetch's bytes. */
 function fromFetchedRecord(record: FetchedRecord): Envelope {
   const { buffer } = record;
-  const keyLength = readVarInt(buffer, record.keyAt);
-  const key = keyLength < 0 ? '' : buffer.toString('utf8', next, next + keyLength);
+  scanned = buffer;
   valueLength.fill(NOT_SEEN);
-  const count = readVarInt(buffer, record.headersAt);
-  let at = next;
-  for (let i = 0; i < count; i++) {
-    const nameLength = readVarInt(buffer, at);
-    const nameAt = next;
-    const length = readVarInt(buffer, nameAt + Math.max(nameLength, 0));
-    at = next;
-    // The first value of each name, as header() takes it.
-    for (let n = 0; n < NAMES.length; n++) {
-      if (valueLength[n] === NOT_SEEN && sameBytes(buffer, nameAt, nameLength, NAMES[n]!)) {
-        valueAt[n] = at;
-        valueLength[n] = length;
-      }
-    }
-    at += Math.max(length, 0);
-  }
+  record.forEachHeader(noteHeader);
   const env: Envelope = {
     body: record.value ?? Buffer.alloc(0),
-    key,
+    key: record.keyText(),
     agent: agentOf(buffer),
     receivedAtMs: Number(headerText(buffer, RECEIVED_AT) ?? record.timestamp),
     signature: signatureOf(buffer),

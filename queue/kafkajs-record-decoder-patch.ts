@@ -116,6 +116,18 @@ function readAt(buffer: Buffer, at: number): Decoder {
   return decoder;
 }
 
+/** Read by keyText and forEachHeader: one decoder moved to each record in turn (they run synchronously, one at a time). */
+const walker = new KafkajsDecoder(Buffer.alloc(0));
+
+function walkerAt(buffer: Buffer, at: number): Decoder {
+  walker.buffer = buffer;
+  walker.offset = at;
+  return walker;
+}
+
+/** A header's place in FetchedRecord.buffer: its name's and value's first byte and length (-1: null). */
+export type HeaderVisitor = (nameAt: number, nameLength: number, valueAt: number, valueLength: number) => void;
+
 /** A record as kafkajs's decoder gives it; `key` and `headers` are decoded each time they are read. */
 export class FetchedRecord {
   constructor(
@@ -137,6 +149,28 @@ export class FetchedRecord {
 
   get key(): Buffer | null {
     return readAt(this.buffer, this.keyAt).readVarIntBytes();
+  }
+
+  /** The key as UTF-8 text, '' when it is null: without a Buffer for it. */
+  keyText(): string {
+    const decoder = walkerAt(this.buffer, this.keyAt);
+    const length = decoder.readVarInt();
+    return length < 0 ? '' : this.buffer.toString('utf8', decoder.offset, decoder.offset + length);
+  }
+
+  /** Each header's place in `buffer`, in order: without a string or Buffer per header. */
+  forEachHeader(visit: HeaderVisitor): void {
+    const decoder = walkerAt(this.buffer, this.headersAt);
+    const count = decoder.readVarInt();
+    for (let i = 0; i < count; i++) {
+      const nameLength = decoder.readVarInt();
+      const nameAt = decoder.offset;
+      decoder.offset += Math.max(nameLength, 0);
+      const valueLength = decoder.readVarInt();
+      const valueAt = decoder.offset;
+      decoder.offset += Math.max(valueLength, 0);
+      visit(nameAt, nameLength, valueAt, valueLength);
+    }
   }
 
   get headers(): Headers {
